@@ -46,8 +46,11 @@ struct hs_esp_slot {
 	uint32_t len;	  /* bytes at pkt */
 	uint32_t esp_off; /* offset of the ESP header in pkt */
 	uint32_t payload_len; /* ciphertext length (after IV, before ICV) */
+	uint32_t inner_len;   /* clear-text inner packet */
 	uint64_t seq;
 	bool bounced; /* multi-segment: pkt is ctx->bounce[slot] */
+	uint8_t job_status; /* 1 once intel-ipsec-mb returned the job */
+	uint8_t outer_ecn; /* inbound: ECN of the outer header */
 	uint8_t iv[16] __attribute__((aligned(16)));
 	uint8_t aad[16];
 	uint8_t icv[HS_ICV_MAX]; /* computed tag */

@@ -17,20 +17,23 @@
 
 #define HS_REPLAY_WINDOW_MAX 4096
 #define HS_REPLAY_BLOCK_BITS 64
-/* One spare block beyond the window (RFC 6479 §3). */
-#define HS_REPLAY_BLOCKS (HS_REPLAY_WINDOW_MAX / HS_REPLAY_BLOCK_BITS + 1)
+/*
+ * Blocks of storage: at least one spare block beyond the window (RFC 6479
+ * §3), rounded up to a power of two so that the block index is a mask.
+ */
+#define HS_REPLAY_BLOCKS 128
 
 struct hs_replay {
 	uint64_t top;	 /* highest sequence number accepted so far (64-bit) */
 	uint32_t window; /* window size in packets; 0: replay checking off */
-	uint32_t nblocks; /* blocks in use: window / 64 + 1, a power of two */
+	uint32_t mask;	 /* blocks in use - 1; blocks in use is a power of two */
 	bool esn;
 	uint64_t bitmap[HS_REPLAY_BLOCKS];
 };
 
 /*
- * Set up an empty window. window is 0 (off) or 64..4096; it is rounded up so
- * that window/64 + 1 blocks are a power of two's worth of blocks.
+ * Set up an empty window. window is 0 (off) or 64..4096 packets, kept exactly
+ * (storage is rounded up, the acceptance test is not).
  * Returns 0 or -EINVAL for a size out of range.
  */
 int hs_replay_init(struct hs_replay *r, uint32_t window, bool esn);
@@ -50,7 +53,14 @@ bool hs_replay_check(const struct hs_replay *r, uint32_t seq_lo, uint64_t *seq);
  */
 bool hs_replay_advance(struct hs_replay *r, uint64_t seq);
 
-/* Effective window size in packets (after rounding). */
+/* Window size in packets (0: off). */
 uint32_t hs_replay_window(const struct hs_replay *r);
+
+/*
+ * The window as Cisco's "replay detection" bitmap shows it: bit i set when
+ * top - i was received, for i in [0, window). Writes (window + 7) / 8 bytes
+ * into out (at most len); returns the bytes written.
+ */
+size_t hs_replay_bitmap(const struct hs_replay *r, uint8_t *out, size_t len);
 
 #endif /* HS_REPLAY_H */

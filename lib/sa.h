@@ -161,6 +161,9 @@ struct hs_sa {
 	uint64_t seq __attribute__((aligned(HS_CACHE_LINE))); /* last sent (outbound) */
 	struct hs_replay replay;			       /* inbound */
 	struct hs_sa_stats stats __attribute__((aligned(HS_CACHE_LINE)));
+	/* Next packets/bytes count at which a lifetime limit needs a look. */
+	uint64_t check_packets;
+	uint64_t check_bytes;
 	uint32_t state_changes;
 	uint8_t events_raised; /* bit per enum hs_sa_event_kind, raised once */
 	union {
