@@ -83,15 +83,15 @@ write_esp(const struct hs_sa *sa, struct hs_esp_slot *s, uint32_t inner_len, uin
 	uint8_t *trailer = esp + ESP_HDR_LEN + sa->rt.iv_len + inner_len;
 	uint32_t pad = s->payload_len - inner_len - ESP_TRAILER_LEN;
 	uint32_t seq_lo = rte_cpu_to_be_32((uint32_t)s->seq);
-	uint64_t seq_be = rte_cpu_to_be_64(s->seq);
+	uint64_t iv_ctr = rte_cpu_to_be_64(s->seq ^ sa->rt.iv_mask);
 
 	memcpy(esp, &sa->rt.spi_be, 4);
 	memcpy(esp + 4, &seq_lo, 4);
 	if (sa->rt.cipher_mode == IMB_CIPHER_GCM) {
 		/* RFC 4106 §3.1: the IV must not repeat under a key; seq never does. */
-		memcpy(esp + ESP_HDR_LEN, &seq_be, 8);
+		memcpy(esp + ESP_HDR_LEN, &iv_ctr, 8);
 		memcpy(s->iv, &sa->rt.salt, 4);
-		memcpy(s->iv + 4, &seq_be, 8);
+		memcpy(s->iv + 4, &iv_ctr, 8);
 		memcpy(s->aad, &sa->rt.spi_be, 4);
 		if (sa->rt.esn) {
 			uint32_t hi = rte_cpu_to_be_32((uint32_t)(s->seq >> 32));
@@ -103,9 +103,9 @@ write_esp(const struct hs_sa *sa, struct hs_esp_slot *s, uint32_t inner_len, uin
 		}
 	} else {
 		/* Counter block, encrypted into the IV by the job (esp_jobs.c). */
-		memcpy(esp + ESP_HDR_LEN, &seq_be, 8);
+		memcpy(esp + ESP_HDR_LEN, &iv_ctr, 8);
 		memcpy(esp + ESP_HDR_LEN + 8, &sa->rt.spi_be, 4);
-		memset(esp + ESP_HDR_LEN + 12, 0, 4);
+		memcpy(esp + ESP_HDR_LEN + 12, &sa->rt.iv_nonce, 4);
 	}
 	/* RFC 4303 §2.4: pad bytes 1, 2, 3, ... */
 	for (uint32_t i = 0; i < pad; i++)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 
 #include <rte_byteorder.h>
 #include <rte_ip.h>
@@ -338,6 +339,17 @@ hs_sa_create(const struct hs_sa_params *p, IMB_MGR *mgr, int *err, const char **
 	build_template(sa, p);
 	sa->rt.esp_hdr_len = (uint8_t)(sa->rt.outer_len + 8 + sa->rt.iv_len);
 	install_keys(sa, mgr, p);
+	/*
+	 * Random IV offsets: IVs stay unique within the SA (seq never repeats)
+	 * and, with static keys, do not repeat after a restart resets seq -
+	 * fatal for GCM (RFC 4106 §8.1).
+	 */
+	if (getrandom(&sa->rt.iv_mask, sizeof(sa->rt.iv_mask), 0) != sizeof(sa->rt.iv_mask) ||
+		getrandom(&sa->rt.iv_nonce, sizeof(sa->rt.iv_nonce), 0) != sizeof(sa->rt.iv_nonce)) {
+		hs_sa_destroy(sa);
+		*err = -EIO;
+		return NULL;
+	}
 	hs_sa_limits_rearm(sa);
 	/* Replay window parameters were checked above, so this cannot fail. */
 	hs_replay_init(&sa->replay, p->replay_window, p->esn);

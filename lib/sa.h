@@ -136,6 +136,8 @@ struct hs_sa_rt {
 	uint16_t cipher_mode; /* IMB_CIPHER_MODE */
 	uint16_t hash_alg;    /* IMB_HASH_ALG */
 	uint32_t salt;	      /* GCM salt, as on the wire */
+	uint32_t iv_nonce;    /* random, per SA: fourth word of the CBC counter block */
+	uint64_t iv_mask;     /* random, per SA: IV counter = seq ^ iv_mask */
 	hs_esp_job_fn fill_job;
 	const void *enc_keys;
 	const void *dec_keys;
