@@ -210,6 +210,9 @@ finish_one(struct hs_sa *sa, struct hs_esp_slot *s)
 
 	if (!hs_mem_equal_ct(s->icv, s->rx_icv, rt->icv_len))
 		return HS_DROP_AUTH;
+	/* A hard limit reached by an earlier packet of this burst. */
+	if (hs_unlikely(rt->state >= HS_SA_EXPIRED))
+		return HS_DROP_SA_EXPIRED;
 	if (!hs_replay_advance(&sa->replay, s->seq))
 		return HS_DROP_REPLAY;
 	pad_len = payload[s->payload_len - 2];

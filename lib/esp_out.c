@@ -56,6 +56,8 @@ write_outer(struct hs_esp_ctx *ctx, const struct hs_sa *sa, uint8_t *p, uint32_t
 		ip->type_of_service = tos;
 		ip->total_length = rte_cpu_to_be_16((uint16_t)len);
 		ip->fragment_offset = df ? rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG) : 0;
+		if (hs_unlikely(ctx->ip_id == 0))
+			ctx->ip_id = 1; /* some middleboxes treat ID 0 as "DF" */
 		ip->packet_id = rte_cpu_to_be_16(ctx->ip_id++);
 		ip->hdr_checksum = 0;
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
@@ -112,7 +114,7 @@ write_esp(const struct hs_sa *sa, struct hs_esp_slot *s, uint32_t inner_len, uin
 		trailer[i] = (uint8_t)(i + 1);
 	trailer[pad] = (uint8_t)pad;
 	trailer[pad + 1] = nh;
-	if (sa->rt.esn && sa->rt.cipher_mode == IMB_CIPHER_CBC) {
+	if (sa->rt.esn && sa->rt.cipher_mode == IMB_CIPHER_CBC && sa->rt.icv_len != 0) {
 		/* High sequence bits where the ICV goes (RFC 4303 §3.3.2.1). */
 		uint32_t hi = rte_cpu_to_be_32((uint32_t)(s->seq >> 32));
 
@@ -182,6 +184,11 @@ prep_one(struct hs_esp_ctx *ctx, struct hs_sa *sa, struct rte_mbuf *m, struct hs
 		return VERDICT(why);
 	write_outer(ctx, sa, s->pkt, s->len, &in);
 	write_esp(sa, s, inner_len, in.nh);
+	/*
+	 * Counted now, not after the job, so that a hard limit reached inside
+	 * this burst stops the SA for the rest of it (RFC 4301 §4.4.2.1).
+	 */
+	hs_esp_count(ctx, sa, inner_len, s->len);
 	return 0;
 }
 
@@ -225,8 +232,12 @@ hs_esp_out_burst(struct hs_esp_ctx *ctx, struct rte_mbuf *pkts[], struct hs_sa *
 
 		if (verdict[i] == 0)
 			verdict[i] = finish_one(sas[i], pkts[i], s);
-		if (verdict[i] == 0)
-			hs_esp_count(ctx, sas[i], s->inner_len, s->len);
+		if (hs_unlikely(verdict[i] != 0)) {
+			/* Counted in prep_one, lost afterwards: it was not sent. */
+			sas[i]->stats.packets--;
+			sas[i]->stats.bytes -= s->inner_len;
+			sas[i]->stats.esp_bytes -= s->len;
+		}
 	}
 	return hs_esp_compact(ctx, pkts, sas, n, verdict);
 }
