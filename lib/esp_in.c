@@ -14,6 +14,26 @@
 
 #include "esp_internal.h"
 
+/*
+ * Skip the extension headers that may stand before ESP (RFC 8200 §4.1:
+ * hop-by-hop, destination options, routing). A fragment header means the
+ * packet was not reassembled: refused, like IPv4 fragments.
+ */
+static bool
+ipv6_skip_ext(const uint8_t *p, uint32_t total, uint32_t *off, uint8_t *proto)
+{
+	for (int n = 0; n < 8; n++) {
+		if (*proto != IPPROTO_HOPOPTS && *proto != IPPROTO_DSTOPTS &&
+			*proto != IPPROTO_ROUTING)
+			return true;
+		if (*off + 8 > total)
+			return false;
+		*proto = p[*off];
+		*off += ((uint32_t)p[*off + 1] + 1) * 8;
+	}
+	return false; /* more than 8 extension headers: not from a sane peer */
+}
+
 /* Outer header checks; sets s->esp_off, s->len (IP total length), outer ECN. */
 static enum hs_drop_reason
 outer_parse(const struct hs_sa *sa, struct hs_esp_slot *s, uint32_t avail)
@@ -48,6 +68,10 @@ outer_parse(const struct hs_sa *sa, struct hs_esp_slot *s, uint32_t avail)
 		total = l3 + rte_be_to_cpu_16(ip6->payload_len);
 		proto = ip6->proto;
 		s->outer_ecn = (uint8_t)(rte_be_to_cpu_32(ip6->vtc_flow) >> 20) & 0x3;
+		if (total > avail)
+			return HS_DROP_TOO_SHORT;
+		if (!ipv6_skip_ext(p, total, &l3, &proto))
+			return HS_DROP_BAD_HEADER;
 	} else {
 		return HS_DROP_BAD_HEADER;
 	}
