@@ -12,7 +12,9 @@
  * packets in their original order and k is returned; every other packet was
  * moved to ctx->drops with its reason (and counted on the SA and the
  * context). The caller owns both: it sends the good ones and frees the drops
- * with hs_esp_drops_free(). No allocation, no lock, no log in here.
+ * with hs_esp_drops_free() before the next call. n is at most HS_BURST_MAX:
+ * a larger n is cut to HS_BURST_MAX and pkts[HS_BURST_MAX..n) are left to
+ * the caller untouched. No allocation, no lock, no log in here.
  */
 #ifndef HS_ESP_H
 #define HS_ESP_H
@@ -102,7 +104,7 @@ uint16_t hs_esp_in_burst(struct hs_esp_ctx *ctx, struct rte_mbuf *pkts[], struct
 void hs_esp_drops_free(struct hs_esp_ctx *ctx);
 
 /*
- * Read the SPI of an outer packet (ESP, or UDP 4500-encapsulated ESP) for
+ * Read the SPI of an outer packet (ESP, or ESP in UDP to port 4500) for
  * the caller's SA lookup. Returns 0 and the SPI in host order, or
  * -EINVAL (not ESP, truncated, or a NAT-T non-ESP marker).
  */

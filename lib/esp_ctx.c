@@ -274,45 +274,51 @@ hs_esp_compact(struct hs_esp_ctx *ctx, struct rte_mbuf *pkts[], struct hs_sa *sa
 	return k;
 }
 
+/* Read n bytes at off of a (possibly chained) packet into out. */
+static bool
+peek(const struct rte_mbuf *m, uint32_t off, uint32_t n, void *out)
+{
+	const void *p = rte_pktmbuf_read(m, off, n, out);
+
+	if (p == NULL)
+		return false;
+	if (p != out)
+		memcpy(out, p, n);
+	return true;
+}
+
 int
 hs_esp_peek_spi(const struct rte_mbuf *m, uint32_t *spi)
 {
-	uint8_t buf[40 + 8 + 4];
-	const uint8_t *p = rte_pktmbuf_read(m, 0, RTE_MIN(m->pkt_len, (uint32_t)sizeof(buf)), buf);
-	uint32_t len = RTE_MIN(m->pkt_len, (uint32_t)sizeof(buf));
-	uint32_t off;
+	uint8_t ip[40];
+	uint32_t off, v;
 	uint8_t proto;
 
-	if (p == NULL || len < 20)
+	if (!peek(m, 0, 20, ip))
 		return -EINVAL;
-	if ((p[0] >> 4) == 4) {
-		off = (uint32_t)(p[0] & 0xf) * 4;
-		proto = p[9];
-	} else if ((p[0] >> 4) == 6) {
-		off = 40;
-		proto = p[6];
-	} else {
-		return -EINVAL;
-	}
-	if (proto == IPPROTO_UDP)
-		off += 8;
-	else if (proto != IPPROTO_ESP)
-		return -EINVAL;
-	if (off < 20 || off + 4 > len) {
-		/* IPv4 options can push the SPI past our copy: read it directly. */
-		uint32_t v;
-		const void *q = rte_pktmbuf_read(m, off, 4, &v);
-
-		if (q == NULL || off < 20)
+	if ((ip[0] >> 4) == 4) {
+		off = (uint32_t)(ip[0] & 0xf) * 4;
+		proto = ip[9];
+		if (off < 20)
 			return -EINVAL;
-		memcpy(&v, q, 4);
-		*spi = rte_be_to_cpu_32(v);
+	} else if ((ip[0] >> 4) == 6 && peek(m, 0, 40, ip)) {
+		off = 40;
+		proto = ip[6];
 	} else {
-		uint32_t v;
-
-		memcpy(&v, p + off, 4);
-		*spi = rte_be_to_cpu_32(v);
+		return -EINVAL;
 	}
+	if (proto == IPPROTO_UDP) {
+		uint16_t dport;
+
+		if (!peek(m, off + 2, 2, &dport) || rte_be_to_cpu_16(dport) != 4500)
+			return -EINVAL;
+		off += 8;
+	} else if (proto != IPPROTO_ESP) {
+		return -EINVAL;
+	}
+	if (!peek(m, off, 4, &v))
+		return -EINVAL;
+	*spi = rte_be_to_cpu_32(v);
 	/* RFC 3948 §2.2: a zero SPI on UDP 4500 is the non-ESP marker (IKE). */
 	return *spi == 0 ? -EINVAL : 0;
 }
