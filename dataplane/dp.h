@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * hubsec-dataplane: the process context and the contracts between its
+ * modules. One struct hs_dp per process (no mutable globals); one struct
+ * hs_lcore per worker. Modules:
+ *   main.c      EAL, arguments, start/stop, main-lcore loop
+ *   port.c      ports from the config (PCI or vdev), queues, RSS, stats
+ *   worker.c    the burst pipeline of a worker lcore
+ *   classify.c  crypto-map ACLs as rte_acl contexts (outbound and inbound)
+ *   sad.c       SA database: SPI hash, policy -> SA, install/replace/delete
+ *               through RCU QSBR, SA ownership and handoff between workers
+ *   route.c     rte_lpm/rte_lpm6 routes (static table + VPN table)
+ *   neigh.c     ARP/ND neighbour table, resolution, packets held for it
+ *   slowpath.c  ARP, ICMP/ICMPv6 echo, ND for our own addresses (main lcore)
+ *   rings.c     the named rings to the control process, messages, acquire
+ *               rate limit and hold queues, static SAs installed through them
+ *   telemetry.c DPDK telemetry endpoints for every counter
+ */
+#ifndef HS_DP_H
+#define HS_DP_H
+
+#include <stdatomic.h>
+
+#include <rte_acl.h>
+#include <rte_ether.h>
+#include <rte_hash.h>
+#include <rte_lpm.h>
+#include <rte_lpm6.h>
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "addr.h"
+#include "config.h"
+#include "drop.h"
+#include "esp.h"
+#include "hs_common.h"
+#include "msg.h"
+#include "sa.h"
+
+#define HS_PORTS_MAX 8
+#define HS_WORKERS_MAX 32
+#define HS_POLICIES_MAX 65536 /* crypto-map ACL lines, all maps together */
+#define HS_SAS_MAX 65536
+#define HS_TX_BUFFER 32
+
+/* Dataplane drop reasons beyond the ESP engine's (lib/drop.h has those). */
+#define HS_DP_DROP_REASONS(X)                                                                      \
+	X(HS_DPDROP_NOT_IP, "not-ip")                 /* unknown ethertype */                     \
+	X(HS_DPDROP_MALFORMED, "malformed")           /* L2/L3 header broken */                   \
+	X(HS_DPDROP_TTL, "ttl-exceeded")              /* TTL/hop limit ran out */                 \
+	X(HS_DPDROP_NO_ROUTE, "no-route")             /* no route to the destination */           \
+	X(HS_DPDROP_NO_NEIGH, "no-neighbor")          /* ARP/ND unresolved, hold full */          \
+	X(HS_DPDROP_NO_SA, "no-sa")                   /* matched a map entry, SA not up, hold full */ \
+	X(HS_DPDROP_UNKNOWN_SPI, "unknown-spi")       /* inbound ESP for no SA */                 \
+	X(HS_DPDROP_POLICY, "policy")                 /* clear-text that must be protected */     \
+	X(HS_DPDROP_SELECTOR, "selector-mismatch")    /* decrypted inner outside SA selectors */ \
+	X(HS_DPDROP_MTU, "mtu-exceeded")              /* larger than the egress MTU */            \
+	X(HS_DPDROP_TX_FULL, "tx-full")               /* NIC queue full */                        \
+	X(HS_DPDROP_RING_FULL, "ring-full")           /* punt/handoff/slow ring full */           \
+	X(HS_DPDROP_TO_US, "to-us-unhandled")         /* for our address, nothing to do */
+
+enum hs_dp_drop { HS_DP_DROP_REASONS(HS_ENUM_ITEM) HS_DPDROP_MAX };
+const char *hs_dp_drop_name(enum hs_dp_drop r);
+
+/* One configured interface bound to a DPDK port. */
+struct hs_port {
+	uint16_t port_id;
+	bool inside; /* role */
+	const struct hs_config_interface *cfg;
+	struct rte_ether_addr mac;
+	uint16_t mtu;
+	uint16_t nb_rxq, nb_txq; /* workers' queues + one TX queue for the main lcore */
+};
+
+/* Per-worker, per-port counters (summed on read). */
+struct hs_port_stats {
+	uint64_t rx_pkts, rx_bytes, tx_pkts, tx_bytes, drops;
+};
+
+/* Per-worker counters of one SA policy (crypto-map ACL line). */
+struct hs_policy_stats {
+	uint64_t hits;
+};
+
+/*
+ * A policy is one crypto-map ACL line in classification order. The rte_acl
+ * rules carry the policy index + 1 as userdata. The SA of a policy is
+ * published in sad.c (an atomic pointer); NULL means "no SA yet": acquire.
+ */
+struct hs_policy {
+	uint32_t index;
+	const struct hs_config_crypto_map *map;
+	const struct hs_config_crypto_entry *entry;
+	const struct hs_config_acl_line *line;
+	uint32_t line_no; /* 1-based, within its ACL */
+	bool permit;	  /* deny = bypass ("not interesting") */
+};
+
+/*
+ * Everything workers read that the main lcore may replace: swapped as one
+ * pointer, old generation freed after an RCU QSBR grace period.
+ */
+struct hs_tables {
+	uint64_t generation;
+	struct rte_acl_ctx *acl4_out; /* inside -> outside, by inner src/dst */
+	struct rte_acl_ctx *acl6_out;
+	struct rte_acl_ctx *acl4_in; /* outside clear-text, reversed selectors */
+	struct rte_acl_ctx *acl6_in;
+	struct hs_policy *policies;
+	uint32_t n_policies;
+};
+
+/* Metadata a worker puts in the mbuf dynamic field (handoff, hold, punt). */
+struct hs_mbuf_meta {
+	uint32_t sa_index; /* SAD slot; UINT32_MAX: none */
+	uint32_t policy;   /* policy index; UINT32_MAX: none */
+	uint8_t dir;	   /* enum hs_sa_dir */
+	uint8_t in_port;
+};
+
+struct hs_dp;
+
+/* The state of one worker lcore; only that lcore writes it. */
+struct hs_lcore {
+	struct hs_dp *dp;
+	unsigned int lcore_id;
+	unsigned int worker; /* 0..nb_workers-1, also its RCU thread id */
+	uint16_t rxq;	     /* its RX queue on every port */
+	uint16_t txq;	     /* its TX queue on every port */
+	struct hs_esp_ctx esp;
+	struct rte_ring *handoff; /* packets of SAs this worker owns, from others */
+	struct rte_mbuf *tx[HS_PORTS_MAX][HS_TX_BUFFER];
+	uint16_t tx_n[HS_PORTS_MAX];
+	uint64_t tx_tsc; /* last TX drain */
+	uint64_t drops[HS_DPDROP_MAX];
+	struct hs_port_stats port[HS_PORTS_MAX];
+	struct hs_policy_stats *policy; /* [HS_POLICIES_MAX], per worker */
+	uint32_t idle_polls;
+} __attribute__((aligned(HS_CACHE_LINE)));
+
+/* Options from the command line after EAL's. */
+struct hs_dp_opts {
+	const char *config_path;
+	bool interactive;    /* -i: console (issue: operator's console) */
+	uint32_t idle_sleep_us; /* sleep after idle_polls empty polls; 0: busy poll */
+	uint32_t idle_polls;
+	bool no_static_sas; /* start without the config's static SAs (tests) */
+	bool stats_on_exit;
+};
+
+struct hs_sad;
+struct hs_neigh;
+struct hs_routes;
+
+struct hs_dp {
+	struct hs_dp_opts opts;
+	struct hs_config *cfg;
+	atomic_bool stop;
+	struct hs_port ports[HS_PORTS_MAX];
+	uint16_t n_ports;
+	struct hs_lcore *workers[HS_WORKERS_MAX];
+	unsigned int n_workers;
+	struct rte_mempool *pool;
+	struct rte_rcu_qsbr *qsbr;
+	_Atomic(struct hs_tables *) tables;
+	struct hs_sad *sad;
+	struct hs_routes *routes;
+	struct hs_neigh *neigh;
+	struct hs_rings rings; /* msg.h */
+	struct rte_ring *slow; /* workers -> main lcore: ARP, ICMP to us, held for ARP */
+	int meta_off;	       /* mbuf dynfield offset of struct hs_mbuf_meta */
+	struct hs_esp_ctx main_esp; /* main lcore's IMB manager (key expansion) */
+	uint64_t tsc_hz;
+	uint64_t start_tsc;
+};
+
+static inline struct hs_mbuf_meta *
+hs_meta(const struct hs_dp *dp, struct rte_mbuf *m)
+{
+	return RTE_MBUF_DYNFIELD(m, dp->meta_off, struct hs_mbuf_meta *);
+}
+
+/* port.c */
+int hs_port_init_all(struct hs_dp *dp);
+void hs_port_stop_all(struct hs_dp *dp);
+/* The configured port that a DPDK port id belongs to, or NULL. */
+const struct hs_port *hs_port_by_id(const struct hs_dp *dp, uint16_t port_id);
+/* Index in dp->ports of the interface with this name, or -1. */
+int hs_port_index(const struct hs_dp *dp, const char *ifname);
+/* True if addr is one of our interface addresses (any port). */
+bool hs_port_is_local(const struct hs_dp *dp, const struct hs_addr *addr);
+
+/* worker.c */
+int hs_worker_main(void *arg); /* struct hs_lcore * */
+/* Queue m for TX on dp->ports[port] (ownership passes); drains when full. */
+void hs_worker_tx(struct hs_lcore *lc, uint16_t port, struct rte_mbuf *m);
+void hs_worker_tx_flush(struct hs_lcore *lc);
+
+/* classify.c: build from dp->cfg; NULL and a message on error. */
+struct hs_tables *hs_tables_build(struct hs_dp *dp, char *err, size_t errlen);
+void hs_tables_free(struct hs_tables *t);
+/*
+ * Classify n IPv4/IPv6 packets (data at the L3 header) against the outbound
+ * (or inbound, reversed) crypto maps: res[i] = policy index, or UINT32_MAX
+ * when no line matched.
+ */
+void hs_classify_burst(const struct hs_tables *t, bool outbound, struct rte_mbuf *pkts[],
+	uint32_t res[], uint16_t n);
+
+/* sad.c */
+int hs_sad_create(struct hs_dp *dp);
+void hs_sad_free(struct hs_dp *dp);
+/* Apply one SA message from the control ring (main lcore only). */
+int hs_sad_apply(struct hs_dp *dp, const struct hs_msg_sa *msg, char *err, size_t errlen);
+/* Outbound SA of a policy, or NULL (worker, lock-free). */
+struct hs_sa *hs_sad_out(const struct hs_dp *dp, uint32_t policy);
+/* Inbound SA by SPI, or NULL (worker, lock-free). */
+struct hs_sa *hs_sad_in(const struct hs_dp *dp, uint32_t spi);
+/* The worker that owns an SA (its sequence numbers / replay window). */
+unsigned int hs_sad_owner(const struct hs_dp *dp, const struct hs_sa *sa);
+/* Inner packet (after decap) within the inbound SA's selectors? */
+bool hs_sad_selector_ok(const struct hs_dp *dp, const struct hs_sa *sa, const struct rte_mbuf *m);
+/* Main lcore: time lifetimes, expiry events, deferred frees. */
+void hs_sad_housekeeping(struct hs_dp *dp, uint64_t now_tsc);
+
+/* route.c */
+int hs_routes_create(struct hs_dp *dp);
+void hs_routes_free(struct hs_dp *dp);
+/*
+ * Next hop for dst: the egress port index and the neighbour address (dst
+ * itself when directly connected). Returns 0 or -ENOENT.
+ */
+int hs_route_lookup(const struct hs_dp *dp, const struct hs_addr *dst, uint16_t *port,
+	struct hs_addr *nh);
+
+/* neigh.c */
+int hs_neigh_create(struct hs_dp *dp);
+void hs_neigh_free(struct hs_dp *dp);
+/* Worker: MAC of a neighbour, lock-free; false when unresolved. */
+bool hs_neigh_lookup(const struct hs_dp *dp, uint16_t port, const struct hs_addr *nh,
+	struct rte_ether_addr *mac);
+/* Main lcore: learn / resolve / flush held packets. */
+void hs_neigh_learn(struct hs_dp *dp, uint16_t port, const struct hs_addr *ip,
+	const struct rte_ether_addr *mac);
+void hs_neigh_hold(struct hs_dp *dp, uint16_t port, const struct hs_addr *nh, struct rte_mbuf *m);
+void hs_neigh_housekeeping(struct hs_dp *dp, uint64_t now_tsc);
+
+/* slowpath.c: main lcore, packets from dp->slow (Ethernet header present). */
+void hs_slowpath_burst(struct hs_dp *dp, struct rte_mbuf *pkts[], uint16_t n);
+/* Main lcore: send an L3 packet out of port (L2 added; held if unresolved). */
+void hs_main_send_l3(struct hs_dp *dp, uint16_t port, const struct hs_addr *nh,
+	struct rte_mbuf *m);
+
+/* rings.c */
+int hs_rings_create(struct hs_dp *dp);
+void hs_rings_free(struct hs_dp *dp);
+/* Main lcore: drain SA messages, inject, hold queues; install static SAs at start. */
+void hs_rings_poll(struct hs_dp *dp);
+int hs_rings_install_static(struct hs_dp *dp);
+/* Worker: raise an acquire for policy (rate-limited) and hold m; false: dropped. */
+bool hs_rings_acquire(struct hs_lcore *lc, uint32_t policy, struct rte_mbuf *m);
+/* Worker: punt an IKE / registry packet to the control process. */
+bool hs_rings_punt(struct hs_lcore *lc, struct rte_mbuf *m);
+/* Worker: lifetime events from its ESP context to the control process. */
+void hs_rings_events(struct hs_lcore *lc);
+
+/* telemetry.c */
+int hs_telemetry_register(struct hs_dp *dp);
+
+#endif /* HS_DP_H */
