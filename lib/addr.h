@@ -33,11 +33,22 @@ int hs_addr_parse(const char *s, struct hs_addr *a);
  */
 int hs_prefix_parse(const char *s, struct hs_prefix *p);
 
+/*
+ * Parse an interface address with its prefix length, "192.168.1.1/24" or
+ * "2001:db8::1/64": host bits are kept (they are the address). A bare
+ * address gets /32 or /128. Returns 0 or -EINVAL.
+ */
+int hs_addr_parse_cidr(const char *s, struct hs_addr *a, uint8_t *len);
+
+/* The prefix of length len that contains a (host bits cleared). */
+void hs_prefix_make(struct hs_prefix *p, const struct hs_addr *a, uint8_t len);
+
 /* Format into buf (at least HS_ADDR_STRLEN); returns buf. */
 const char *hs_addr_format(const struct hs_addr *a, char *buf, size_t len);
 const char *hs_prefix_format(const struct hs_prefix *p, char *buf, size_t len);
 
 bool hs_addr_equal(const struct hs_addr *a, const struct hs_addr *b);
 bool hs_prefix_contains(const struct hs_prefix *p, const struct hs_addr *a);
+bool hs_prefix_equal(const struct hs_prefix *a, const struct hs_prefix *b);
 
 #endif /* HS_ADDR_H */
