@@ -56,7 +56,7 @@ struct hs_esp_slot {
 	uint8_t iv[16] __attribute__((aligned(16)));
 	uint8_t aad[16];
 	uint8_t icv[HS_ICV_MAX]; /* computed tag */
-	uint8_t rx_icv[HS_ICV_MAX]; /* received tag, saved before ESN overwrite */
+	uint8_t rx_icv[HS_ICV_MAX]; /* received tag, saved before the CBC ESN overwrite */
 };
 
 struct hs_esp_ctx {

@@ -118,7 +118,6 @@ esp_parse(struct hs_sa *sa, struct hs_esp_slot *s)
 
 	uint8_t *icv = esp + ESP_HDR_LEN + rt->iv_len + s->payload_len;
 
-	memcpy(s->rx_icv, icv, rt->icv_len);
 	if (rt->cipher_mode == IMB_CIPHER_GCM) {
 		memcpy(s->iv, &rt->salt, 4);
 		memcpy(s->iv + 4, esp + ESP_HDR_LEN, 8);
@@ -132,9 +131,13 @@ esp_parse(struct hs_sa *sa, struct hs_esp_slot *s)
 			memcpy(s->aad + 4, &seq_be, 4);
 		}
 	} else if (rt->esn && rt->icv_len != 0) {
-		/* The ICV covers the high bits (RFC 4303 §3.3.2.1); it was saved above. */
+		/*
+		 * The ICV covers the high bits (RFC 4303 §3.3.2.1), hashed where the
+		 * received ICV sits: save it first.
+		 */
 		uint32_t hi = rte_cpu_to_be_32((uint32_t)(s->seq >> 32));
 
+		memcpy(s->rx_icv, icv, rt->icv_len);
 		memcpy(icv, &hi, 4);
 	}
 	return HS_DROP_MAX;
@@ -232,7 +235,10 @@ finish_one(struct hs_sa *sa, struct hs_esp_slot *s)
 	uint8_t *payload = s->pkt + s->esp_off + ESP_HDR_LEN + rt->iv_len;
 	uint8_t pad_len, nh;
 
-	if (!hs_mem_equal_ct(s->icv, s->rx_icv, rt->icv_len))
+	const uint8_t *rx_icv = rt->esn && rt->cipher_mode == IMB_CIPHER_CBC ?
+		s->rx_icv : payload + s->payload_len;
+
+	if (!hs_icv_equal_ct(s->icv, rx_icv, rt->icv_len))
 		return HS_DROP_AUTH;
 	/* A hard limit reached by an earlier packet of this burst. */
 	if (hs_unlikely(rt->state >= HS_SA_EXPIRED))
@@ -264,8 +270,10 @@ strip(const struct hs_sa *sa, struct rte_mbuf *m, const struct hs_esp_slot *s)
 		if (hs_esp_scatter(m, s->pkt + hdr, s->inner_len) != 0)
 			return VERDICT(HS_DROP_NO_ROOM);
 	} else {
-		rte_pktmbuf_adj(m, (uint16_t)hdr);
-		rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - s->inner_len));
+		/* One segment: cut both ends in place (trim would walk the chain). */
+		m->data_off = (uint16_t)(m->data_off + hdr);
+		m->data_len = (uint16_t)s->inner_len;
+		m->pkt_len = s->inner_len;
 	}
 	m->packet_type = (rte_pktmbuf_mtod(m, uint8_t *)[0] >> 4) == 4 ? RTE_PTYPE_L3_IPV4 :
 									  RTE_PTYPE_L3_IPV6;

@@ -48,19 +48,38 @@ write_outer(struct hs_esp_ctx *ctx, const struct hs_sa *sa, uint8_t *p, uint32_t
 	uint8_t tos = (rt->dscp_copy ? (in->tos & 0xfc) : rt->tos) | (in->tos & 0x03);
 	uint32_t l3;
 
-	memcpy(p, rt->outer_tmpl, rt->outer_len);
+	/* Fixed-size copies: the compiler turns them into a few moves. */
+	switch (rt->outer_len) {
+	case 20:
+		memcpy(p, rt->outer_tmpl, 20);
+		break;
+	case 28:
+		memcpy(p, rt->outer_tmpl, 28);
+		break;
+	case 40:
+		memcpy(p, rt->outer_tmpl, 40);
+		break;
+	default:
+		memcpy(p, rt->outer_tmpl, 48);
+		break;
+	}
 	if (!rt->outer_v6) {
 		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)p;
 		bool df = rt->df == HS_DF_SET || (rt->df == HS_DF_COPY && in->df);
+		uint16_t frag = df ? RTE_IPV4_HDR_DF_FLAG : 0;
+		uint32_t sum;
 
-		ip->type_of_service = tos;
-		ip->total_length = rte_cpu_to_be_16((uint16_t)len);
-		ip->fragment_offset = df ? rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG) : 0;
 		if (hs_unlikely(ctx->ip_id == 0))
 			ctx->ip_id = 1; /* some middleboxes treat ID 0 as "DF" */
+		/* RFC 1071 sum: template words plus the per-packet ones, no re-read. */
+		sum = rt->csum_base + tos + len + ctx->ip_id + frag;
+		sum = (sum & 0xffff) + (sum >> 16);
+		sum = (sum & 0xffff) + (sum >> 16);
+		ip->type_of_service = tos;
+		ip->total_length = rte_cpu_to_be_16((uint16_t)len);
+		ip->fragment_offset = rte_cpu_to_be_16(frag);
 		ip->packet_id = rte_cpu_to_be_16(ctx->ip_id++);
-		ip->hdr_checksum = 0;
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		ip->hdr_checksum = rte_cpu_to_be_16((uint16_t)~sum);
 		l3 = sizeof(*ip);
 	} else {
 		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)p;
@@ -169,8 +188,11 @@ prep_one(struct hs_esp_ctx *ctx, struct hs_sa *sa, struct rte_mbuf *m, struct hs
 			return VERDICT(HS_DROP_NO_ROOM);
 		if (!inner_parse(rte_pktmbuf_mtod(m, uint8_t *), inner_len, &in))
 			return VERDICT(HS_DROP_BAD_INNER);
-		s->pkt = (uint8_t *)rte_pktmbuf_prepend(m, (uint16_t)hdr);
-		rte_pktmbuf_append(m, (uint16_t)tail);
+		/* One segment: grow both ends in place (append would walk the chain). */
+		m->data_off = (uint16_t)(m->data_off - hdr);
+		m->data_len = (uint16_t)(m->data_len + hdr + tail);
+		m->pkt_len += hdr + tail;
+		s->pkt = rte_pktmbuf_mtod(m, uint8_t *);
 	} else {
 		s->pkt = ctx->bounce + (size_t)(s - ctx->slot) * HS_ESP_BOUNCE_SIZE;
 		if (s->len > HS_ESP_BOUNCE_SIZE || rte_pktmbuf_headroom(m) < hdr)

@@ -34,6 +34,13 @@
 #define HS_RING_SIZE 1024
 #define HS_MSG_POOL_SIZE 4095
 
+/*
+ * Message ids with this bit set are the dataplane's own (static SAs from the
+ * config, hs_rings_install_static): no ack is sent for them, the result is
+ * logged. Senders on the control side keep it clear.
+ */
+#define HS_MSG_ID_LOCAL (UINT64_C(1) << 63)
+
 #define HS_MSG_TYPES(X)                                                                            \
 	X(HS_MSG_SA_ADD, "sa-add")         /* new SA pair for a policy */                          \
 	X(HS_MSG_SA_DEL, "sa-del")         /* delete by SPI (either direction) */                 \
@@ -122,6 +129,46 @@ union hs_msg_any {
 	struct hs_msg_event event;
 };
 
+/* Counters of the rings, kept by the dataplane (struct hs_rings.count). */
+#define HS_RINGS_COUNTERS(X)                                                                       \
+	X(HS_RC_SA_MSGS, "sa-messages")       /* SA messages applied or refused */                \
+	X(HS_RC_SA_REFUSED, "sa-refused")     /* ... of which refused */                          \
+	X(HS_RC_ACK_LOST, "ack-lost")         /* ack ring full: answer dropped */                 \
+	X(HS_RC_ACQUIRES, "acquires")         /* acquire messages sent */                         \
+	X(HS_RC_ACQUIRE_LOST, "acquire-lost") /* pool empty or ring full */                       \
+	X(HS_RC_EVENTS, "events")             /* lifetime events sent */                          \
+	X(HS_RC_EVENT_LOST, "event-lost")     /* pool empty or ring full */                       \
+	X(HS_RC_HELD, "held")                 /* packets queued until their SA is up */           \
+	X(HS_RC_RELEASED, "released")         /* held packets handed to the SA's owner */         \
+	X(HS_RC_HOLD_DROPS, "hold-drops")     /* held packets dropped (full, 5 s, no owner) */    \
+	X(HS_RC_PUNTED, "punted")             /* packets to the control process */                \
+	X(HS_RC_INJECTED, "injected")         /* packets from the control process, sent */        \
+	X(HS_RC_INJECT_DROPS, "inject-drops") /* ... not sent (malformed, no route) */
+enum hs_rings_counter { HS_RINGS_COUNTERS(HS_ENUM_ITEM) HS_RC_MAX };
+
+struct rte_ring;
+struct rte_mempool;
+struct hs_hold;
+
+/*
+ * The rings and the message pool as one process sees them: the dataplane
+ * creates them (dataplane/rings.c), a secondary process looks them up by
+ * name and fills only the first seven pointers.
+ */
+struct hs_rings {
+	struct rte_ring *sa;
+	struct rte_ring *ack;
+	struct rte_ring *acquire;
+	struct rte_ring *event;
+	struct rte_ring *punt;
+	struct rte_ring *inject;
+	struct rte_mempool *msg_pool;
+	/* Dataplane only. */
+	struct rte_ring *held; /* workers -> main lcore: packets waiting for an SA */
+	struct hs_hold *hold;  /* main lcore's hold queues, per-policy acquire times */
+	_Atomic uint64_t count[HS_RC_MAX];
+};
+
 /* Fill a header. */
 void hs_msg_init(struct hs_msg_hdr *h, enum hs_msg_type type, uint32_t len, uint64_t id);
 
@@ -132,5 +179,19 @@ void hs_msg_init(struct hs_msg_hdr *h, enum hs_msg_type type, uint32_t len, uint
 int hs_msg_validate(const struct hs_msg_hdr *h, const char **why);
 
 const char *hs_msg_type_name(enum hs_msg_type t);
+const char *hs_rings_counter_name(enum hs_rings_counter c);
+
+struct hs_config;
+struct hs_config_static_sa;
+
+/*
+ * Build the SA message (HS_MSG_SA_ADD or HS_MSG_SA_REPLACE) of a static SA
+ * of the config: map, seq, ACL line, peer, one selector (local = the line's
+ * source, remote = its destination) and both directions' parameters. The
+ * message holds keys: the caller wipes it (explicit_bzero) when done.
+ * Returns 0, or -EINVAL (message wiped) when the entry is incomplete.
+ */
+int hs_msg_sa_from_static(const struct hs_config *cfg, const struct hs_config_static_sa *s,
+	enum hs_msg_type type, uint64_t id, struct hs_msg_sa *msg);
 
 #endif /* HS_MSG_H */

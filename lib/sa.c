@@ -199,9 +199,10 @@ build_template(struct hs_sa *sa, const struct hs_sa_params *p)
 		ip->next_proto_id = proto;
 		memcpy(&ip->src_addr, p->tun_src.v4, 4);
 		memcpy(&ip->dst_addr, p->tun_dst.v4, 4);
-		if (p->df == HS_DF_SET)
-			ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
 		ip_len = sizeof(*ip);
+		/* TOS, length, ID, flags and checksum are zero here: added per packet. */
+		for (uint32_t i = 0; i < ip_len; i += 2)
+			sa->rt.csum_base += (uint32_t)t[i] << 8 | t[i + 1];
 	} else {
 		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)t;
 

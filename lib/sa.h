@@ -144,7 +144,12 @@ struct hs_sa_rt {
 	const uint8_t *ipad;
 	const uint8_t *opad;
 	struct hs_sa_lifetime limit;
-	/* Outer header template: IP (+ UDP), lengths and checksum filled per packet. */
+	/*
+	 * Outer header template: IP (+ UDP), lengths and checksum filled per
+	 * packet. csum_base is the one's complement sum of the IPv4 template's
+	 * constant words, so the checksum needs no second pass over the header.
+	 */
+	uint32_t csum_base;
 	uint8_t outer_tmpl[48];
 } __attribute__((aligned(HS_CACHE_LINE)));
 
