@@ -24,9 +24,14 @@
 #include <rte_acl.h>
 #include <rte_ether.h>
 #include <rte_hash.h>
+/* rte_lpm.h's inline bulk lookup has a VLA; we build with -Werror=vla. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wvla"
 #include <rte_lpm.h>
+#pragma GCC diagnostic pop
 #include <rte_lpm6.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
@@ -47,6 +52,7 @@
 /* Dataplane drop reasons beyond the ESP engine's (lib/drop.h has those). */
 #define HS_DP_DROP_REASONS(X)                                                                      \
 	X(HS_DPDROP_NOT_IP, "not-ip")                 /* unknown ethertype */                     \
+	X(HS_DPDROP_NOT_FOR_US, "not-for-us")         /* unicast frame to another MAC */          \
 	X(HS_DPDROP_MALFORMED, "malformed")           /* L2/L3 header broken */                   \
 	X(HS_DPDROP_TTL, "ttl-exceeded")              /* TTL/hop limit ran out */                 \
 	X(HS_DPDROP_NO_ROUTE, "no-route")             /* no route to the destination */           \
@@ -70,7 +76,12 @@ struct hs_port {
 	const struct hs_config_interface *cfg;
 	struct rte_ether_addr mac;
 	uint16_t mtu;
-	uint16_t nb_rxq, nb_txq; /* workers' queues + one TX queue for the main lcore */
+	uint16_t nb_rxq, nb_txq; /* workers' queues (+ one TX queue for the main lcore) */
+	/*
+	 * The main lcore's TX queue; UINT16_MAX when the device has no spare
+	 * one: the main lcore then passes its packets to worker 0 (dp->main_tx).
+	 */
+	uint16_t main_txq;
 };
 
 /* Per-worker, per-port counters (summed on read). */
@@ -111,12 +122,26 @@ struct hs_tables {
 	uint32_t n_policies;
 };
 
-/* Metadata a worker puts in the mbuf dynamic field (handoff, hold, punt). */
+/*
+ * What a packet on dp->slow is (struct hs_mbuf_meta.kind):
+ *   HS_META_RX       received, data at the Ethernet header, for the main lcore
+ *                    (ARP, ICMP/ICMPv6 echo and ND to us): hs_slowpath_burst
+ *                    handles it
+ *   HS_META_SEND_L3  data at the L3 header, to be sent out of meta.out_port to
+ *                    neighbour meta.nh whose MAC a worker did not know:
+ *                    hs_slowpath_burst passes it to hs_main_send_l3 (which
+ *                    holds it until ARP/ND resolves)
+ */
+enum hs_meta_kind { HS_META_RX = 0, HS_META_SEND_L3 = 1 };
+
+/* Metadata a worker puts in the mbuf dynamic field (handoff, hold, slow ring). */
 struct hs_mbuf_meta {
-	uint32_t sa_index; /* SAD slot; UINT32_MAX: none */
-	uint32_t policy;   /* policy index; UINT32_MAX: none */
-	uint8_t dir;	   /* enum hs_sa_dir */
-	uint8_t in_port;
+	uint32_t policy; /* policy index; UINT32_MAX: none */
+	uint8_t dir;	 /* enum hs_sa_dir, for handoff to the SA's owner */
+	uint8_t kind;	 /* enum hs_meta_kind, on dp->slow */
+	uint8_t in_port; /* index in dp->ports */
+	uint8_t out_port; /* index in dp->ports (HS_META_SEND_L3) */
+	struct hs_addr nh; /* next hop (HS_META_SEND_L3) */
 };
 
 struct hs_dp;
@@ -134,6 +159,8 @@ struct hs_lcore {
 	uint16_t tx_n[HS_PORTS_MAX];
 	uint64_t tx_tsc; /* last TX drain */
 	uint64_t drops[HS_DPDROP_MAX];
+	struct rte_mbuf *drop_list[2 * HS_BURST_MAX]; /* freed in bulk once per loop */
+	uint16_t n_drop;
 	struct hs_port_stats port[HS_PORTS_MAX];
 	struct hs_policy_stats *policy; /* [HS_POLICIES_MAX], per worker */
 	uint32_t idle_polls;
@@ -169,7 +196,9 @@ struct hs_dp {
 	struct hs_neigh *neigh;
 	struct hs_rings rings; /* msg.h */
 	struct rte_ring *slow; /* workers -> main lcore: ARP, ICMP to us, held for ARP */
+	struct rte_ring *main_tx; /* main lcore -> worker 0: L2 frames, meta.out_port */
 	int meta_off;	       /* mbuf dynfield offset of struct hs_mbuf_meta */
+	uint64_t main_drops[HS_DPDROP_MAX]; /* drops on the main lcore */
 	struct hs_esp_ctx main_esp; /* main lcore's IMB manager (key expansion) */
 	uint64_t tsc_hz;
 	uint64_t start_tsc;
@@ -224,6 +253,28 @@ bool hs_sad_selector_ok(const struct hs_dp *dp, const struct hs_sa *sa, const st
 /* Main lcore: time lifetimes, expiry events, deferred frees. */
 void hs_sad_housekeeping(struct hs_dp *dp, uint64_t now_tsc);
 
+/* What the SAD knows about one installed SA (console, telemetry). */
+struct hs_sad_info {
+	uint32_t slot;
+	uint8_t dir;	    /* enum hs_sa_dir */
+	const char *map;    /* crypto map name */
+	uint32_t seq;	    /* crypto map entry */
+	uint32_t acl_line;  /* 1-based; 0: every permit line of the entry */
+	struct hs_addr peer;
+	unsigned int owner; /* worker index (hs_sad_owner) */
+	uint64_t install_tsc;
+	uint32_t lifetime_soft_sec, lifetime_hard_sec; /* 0: none */
+	const struct hs_msg_ts *ts; /* selectors (inbound check), n_ts of them */
+	uint8_t n_ts;
+};
+typedef void (*hs_sad_walk_fn)(const struct hs_sa *sa, const struct hs_sad_info *info, void *arg);
+/*
+ * Call fn for every installed SA, by slot (retired ones excluded). Main
+ * lcore or a control thread (telemetry): it holds the SAD's writer lock, so
+ * fn must not call back into sad.c. Counters in sa->stats are read racily.
+ */
+void hs_sad_walk(const struct hs_dp *dp, hs_sad_walk_fn fn, void *arg);
+
 /* route.c */
 int hs_routes_create(struct hs_dp *dp);
 void hs_routes_free(struct hs_dp *dp);
@@ -233,6 +284,15 @@ void hs_routes_free(struct hs_dp *dp);
  */
 int hs_route_lookup(const struct hs_dp *dp, const struct hs_addr *dst, uint16_t *port,
 	struct hs_addr *nh);
+/*
+ * Main lcore: add (or replace) / delete a route in the VPN table (routes
+ * learned from tunnels, Auto VPN). port: index in dp->ports; nh NULL or
+ * family 0: directly connected. The longest match of both tables wins; on
+ * equal length the VPN route does. Returns 0, -EINVAL, -ENOSPC / -ENOENT.
+ */
+int hs_route_vpn_add(struct hs_dp *dp, const struct hs_prefix *p, uint16_t port,
+	const struct hs_addr *nh);
+int hs_route_vpn_del(struct hs_dp *dp, const struct hs_prefix *p);
 
 /* neigh.c */
 int hs_neigh_create(struct hs_dp *dp);
@@ -258,12 +318,21 @@ void hs_rings_free(struct hs_dp *dp);
 /* Main lcore: drain SA messages, inject, hold queues; install static SAs at start. */
 void hs_rings_poll(struct hs_dp *dp);
 int hs_rings_install_static(struct hs_dp *dp);
-/* Worker: raise an acquire for policy (rate-limited) and hold m; false: dropped. */
+/*
+ * Worker: raise an acquire for policy (rate-limited) and hold m (data at the
+ * L3 header). Returns true when m was taken; false when it was not (hold
+ * full): the caller drops it with HS_DPDROP_NO_SA.
+ */
 bool hs_rings_acquire(struct hs_lcore *lc, uint32_t policy, struct rte_mbuf *m);
-/* Worker: punt an IKE / registry packet to the control process. */
+/*
+ * Worker: punt an IKE / registry packet (data at the L3 header, m->port the
+ * DPDK port) to the control process. true: taken; false: the caller drops.
+ */
 bool hs_rings_punt(struct hs_lcore *lc, struct rte_mbuf *m);
 /* Worker: lifetime events from its ESP context to the control process. */
 void hs_rings_events(struct hs_lcore *lc);
+/* Main lcore: send one event (sad.c: time lifetimes); false: ring full, dropped. */
+bool hs_rings_event_send(struct hs_dp *dp, const struct hs_msg_event *ev);
 
 /* telemetry.c */
 int hs_telemetry_register(struct hs_dp *dp);

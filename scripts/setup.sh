@@ -24,7 +24,7 @@ PACKAGES=(
 	strongswan-charon strongswan-swanctl libcharon-extra-plugins ike-scan
 	iproute2 iptables tcpdump tmux procps
 )
-HUGEPAGES_WANT=512 # 1 GiB of 2 MiB pages
+HUGEPAGES_WANT=1024 # 2 GiB of 2 MiB pages: two dataplanes (LPM tables, mbuf pools) in the demo
 HUGE_SYSFS=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
 HUGE_MNT=/dev/hugepages
 APT_LISTS_MAX_AGE_MIN=1440 # refresh package lists older than a day
