@@ -13,12 +13,10 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
@@ -27,33 +25,12 @@
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
-#include "config.h"
-#include "msg.h"
+#include "sactl.h"
 
-#define ACK_TIMEOUT_MS 2000
 #define EAL_TIMEOUT_S 10
-#define POLL_SLEEP_US 1000
-#define EXIT_REFUSED 1
-#define EXIT_USAGE 2
 
-enum cmd { CMD_ADD, CMD_REPLACE, CMD_DEL, CMD_FLUSH, CMD_RESPONDER, CMD_EVENTS, CMD_MAX };
 static const char *const cmd_names[CMD_MAX] = { "add", "replace", "del", "flush",
 	"acquire-responder", "events" };
-
-struct opts {
-	enum cmd cmd;
-	const char *map, *peer, *local, *cipher, *integ;
-	const char *key_in, *key_out, *auth_in, *auth_out;
-	const char *ts[HS_MSG_TS_MAX];
-	unsigned int n_ts;
-	uint32_t seq, line, spi_in, spi_out, old_spi, spi, replay;
-	uint16_t sport, dport;
-	bool natt, esn, has_replay;
-	int dir; /* del: enum hs_sa_dir, -1 unset */
-	const char *config, *static_name;
-	uint32_t delay_ms, count, timeout_s;
-	const char *prefix; /* EAL --file-prefix, for messages */
-};
 
 static void
 usage(FILE *out)
@@ -86,7 +63,7 @@ usage(FILE *out)
 		"Each SA message waits %d ms for the dataplane's answer. Do not run beside\n"
 		"hubsec-control: both would read the same answer and acquire rings.\n"
 		"Exit: 0 ok, 1 refused by the dataplane (or timed out), 2 usage or attach error.\n",
-		ACK_TIMEOUT_MS);
+		SACTL_ACK_TIMEOUT_MS);
 }
 
 /* ---- options ---- */
@@ -189,7 +166,9 @@ parse_opt(struct opts *o, int c, const char *arg)
 		o->ts[o->n_ts++] = arg;
 		break;
 	case 'D':
-		o->dir = strcmp(arg, "in") == 0 ? HS_SA_IN : strcmp(arg, "out") == 0 ? HS_SA_OUT : -2;
+		o->dir = strcmp(arg, "in") == 0    ? HS_SA_IN
+			 : strcmp(arg, "out") == 0 ? HS_SA_OUT
+						   : -2;
 		rc = o->dir == -2 ? -EINVAL : 0;
 		break;
 	default:
@@ -257,180 +236,7 @@ parse_args(struct opts *o, int argc, char **argv)
 	return check_opts(o);
 }
 
-/* ---- building SA messages ---- */
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Hex text -> bytes; never echoes the text. */
-static int
-parse_hex(const char *what, const char *s, uint8_t *out, size_t max, uint8_t *len)
-{
-	size_t n;
-
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		s += 2;
-	n = strlen(s);
-	if (n == 0 || n % 2 != 0 || n / 2 > max) {
-		fprintf(stderr, "hubsec-sactl: %s: an even number of hex digits, at most %zu bytes\n",
-			what, max);
-		return -EINVAL;
-	}
-	for (size_t i = 0; i < n / 2; i++) {
-		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-
-		if (hi < 0 || lo < 0) {
-			fprintf(stderr, "hubsec-sactl: %s: not hex\n", what);
-			return -EINVAL;
-		}
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	*len = (uint8_t)(n / 2);
-	return 0;
-}
-
-/* "10.1.0.0/24:10.2.0.0/24", "2001:db8::/64:2001:db8:1::/64", "any:10.2.0.0/16". */
-static int
-parse_ts(const char *s, struct hs_msg_ts *ts)
-{
-	char buf[2 * HS_ADDR_STRLEN + 8];
-	char *sep;
-
-	snprintf(buf, sizeof(buf), "%s", s);
-	if (strncmp(buf, "any:", 4) == 0) {
-		sep = buf + 3;
-	} else {
-		sep = strchr(buf, '/');
-		if (sep == NULL)
-			return -EINVAL;
-		sep += 1 + strspn(sep + 1, "0123456789");
-		if (*sep != ':')
-			return -EINVAL;
-	}
-	*sep = '\0';
-	memset(ts, 0, sizeof(*ts));
-	ts->lport_hi = ts->rport_hi = 65535;
-	if ((strcmp(buf, "any") != 0 && hs_prefix_parse(buf, &ts->local) != 0) ||
-		(strcmp(sep + 1, "any") != 0 && hs_prefix_parse(sep + 1, &ts->remote) != 0))
-		return -EINVAL;
-	return 0;
-}
-
-/* One direction of an SA given on the command line. */
-static int
-explicit_dir(const struct opts *o, enum hs_sa_dir dir, const struct hs_addr *local,
-	const struct hs_addr *peer, struct hs_sa_params *p)
-{
-	bool in = dir == HS_SA_IN;
-	const char *auth = in ? o->auth_in : o->auth_out;
-
-	p->spi = in ? o->spi_in : o->spi_out;
-	p->dir = dir;
-	p->cipher = (enum hs_cipher)hs_cipher_from_name(o->cipher);
-	p->integ = (enum hs_integ)hs_integ_from_name(o->integ);
-	p->tun_src = in ? *peer : *local;
-	p->tun_dst = in ? *local : *peer;
-	p->natt = o->natt;
-	p->natt_sport = in ? o->dport : o->sport;
-	p->natt_dport = in ? o->sport : o->dport;
-	p->esn = o->esn;
-	p->replay_window = o->has_replay ? o->replay : HS_CONFIG_REPLAY_DEFAULT;
-	p->df = HS_DF_COPY;
-	p->dscp_copy = true;
-	p->ttl = 64;
-	if (parse_hex(in ? "--key-in" : "--key-out", in ? o->key_in : o->key_out, p->enc_key,
-		    sizeof(p->enc_key), &p->enc_key_len) != 0)
-		return -EINVAL;
-	if (auth != NULL && parse_hex(in ? "--auth-in" : "--auth-out", auth, p->auth_key,
-				    sizeof(p->auth_key), &p->auth_key_len) != 0)
-		return -EINVAL;
-	return 0;
-}
-
-static int
-build_explicit(const struct opts *o, struct hs_msg_sa *m)
-{
-	struct hs_addr local, peer;
-
-	if (hs_cipher_from_name(o->cipher) < 0 || hs_integ_from_name(o->integ) < 0) {
-		fprintf(stderr, "hubsec-sactl: unknown --cipher or --integ (see --help)\n");
-		return -EINVAL;
-	}
-	if (hs_addr_parse(o->local, &local) != 0 || hs_addr_parse(o->peer, &peer) != 0) {
-		fprintf(stderr, "hubsec-sactl: --local and --peer must be IP addresses\n");
-		return -EINVAL;
-	}
-	snprintf(m->map, sizeof(m->map), "%s", o->map);
-	m->seq = o->seq;
-	m->acl_line = o->line;
-	m->peer = peer;
-	for (unsigned int i = 0; i < o->n_ts; i++) {
-		if (parse_ts(o->ts[i], &m->ts[i]) != 0) {
-			fprintf(stderr, "hubsec-sactl: --ts %s: want LOCAL_PREFIX:REMOTE_PREFIX\n",
-				o->ts[i]);
-			return -EINVAL;
-		}
-	}
-	m->n_ts = (uint8_t)o->n_ts;
-	m->has_in = m->has_out = true;
-	if (explicit_dir(o, HS_SA_IN, &local, &peer, &m->in) != 0 ||
-		explicit_dir(o, HS_SA_OUT, &local, &peer, &m->out) != 0)
-		return -EINVAL;
-	return 0;
-}
-
-static const struct hs_config_static_sa *
-find_static(const struct hs_config *cfg, const char *name)
-{
-	for (unsigned int i = 0; i < cfg->n_static_sas; i++) {
-		if (strcmp(cfg->static_sas[i].name, name) == 0)
-			return &cfg->static_sas[i];
-	}
-	return NULL;
-}
-
-static struct hs_config *
-load_config(const char *path)
-{
-	struct hs_config_errors *errs = calloc(1, sizeof(*errs));
-	struct hs_config *cfg;
-
-	if (errs == NULL)
-		return NULL;
-	cfg = hs_config_load(path, errs);
-	if (cfg == NULL)
-		hs_config_errors_print(errs, stderr);
-	free(errs);
-	return cfg;
-}
-
-/* ---- talking to the dataplane ---- */
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static uint64_t
-next_id(void)
-{
-	static uint32_t counter; /* ids of this process: pid and a counter */
-
-	return ((uint64_t)(getpid() & 0x7fffffff) << 32) | ++counter;
-}
+/* ---- the dataplane ---- */
 
 static int
 attach(struct hs_rings *r, const char *prefix)
@@ -450,279 +256,6 @@ attach(struct hs_rings *r, const char *prefix)
 			"--file-prefix %s, and fully started?\n",
 		prefix, prefix);
 	return -ENOENT;
-}
-
-/* Wait for the answer to message id; its result, or -ETIMEDOUT. */
-static int
-wait_ack(const struct hs_rings *r, uint64_t id, char *err, size_t errlen)
-{
-	uint64_t deadline = now_ms() + ACK_TIMEOUT_MS;
-	int rc;
-
-	while (now_ms() < deadline) {
-		void *obj;
-		const struct hs_msg_ack *ack;
-		const char *why;
-
-		if (rte_ring_dequeue(r->ack, &obj) != 0) {
-			usleep(POLL_SLEEP_US);
-			continue;
-		}
-		ack = obj;
-		if (hs_msg_validate(&ack->hdr, &why) != 0 || ack->hdr.type != HS_MSG_ACK ||
-			ack->req_id != id) {
-			fprintf(stderr, "hubsec-sactl: discarded an answer to another request\n");
-			rte_mempool_put(r->msg_pool, obj);
-			continue;
-		}
-		snprintf(err, errlen, "%s", ack->error);
-		rc = ack->result;
-		rte_mempool_put(r->msg_pool, obj);
-		return rc;
-	}
-	snprintf(err, errlen, "no answer in %d ms: is the dataplane's main lcore running?",
-		ACK_TIMEOUT_MS);
-	return -ETIMEDOUT;
-}
-
-/* Send a filled message object (it then belongs to the dataplane) and wait. */
-static int
-send_msg(const struct hs_rings *r, union hs_msg_any *msg, const char *what)
-{
-	uint64_t id = msg->hdr.id;
-	char err[sizeof(msg->ack.error)];
-	int rc;
-
-	if (rte_ring_enqueue(r->sa, msg) != 0) {
-		explicit_bzero(msg, sizeof(*msg));
-		rte_mempool_put(r->msg_pool, msg);
-		fprintf(stderr, "hubsec-sactl: %s: SA ring full (dataplane not draining it?)\n",
-			what);
-		return EXIT_USAGE;
-	}
-	rc = wait_ack(r, id, err, sizeof(err));
-	if (rc == 0) {
-		printf("ok: %s\n", what);
-		fflush(stdout);
-		return 0;
-	}
-	fprintf(stderr, "hubsec-sactl: %s: %s: %s\n", what,
-		rc == -ETIMEDOUT ? "timed out" : "refused", err);
-	return EXIT_REFUSED;
-}
-
-/* "sa-add map=vpn seq=10 line=1 spi-in=0x... spi-out=0x..." (no keys). */
-static void
-describe(const struct hs_msg_sa *m, char *buf, size_t len)
-{
-	const char *t = hs_msg_type_name((enum hs_msg_type)m->hdr.type);
-
-	if (m->hdr.type == HS_MSG_SA_DEL)
-		snprintf(buf, len, "%s spi=0x%08" PRIx32 " dir=%s", t, m->del_spi,
-			m->del_dir == HS_SA_IN ? "in" : "out");
-	else if (m->hdr.type == HS_MSG_SA_FLUSH)
-		snprintf(buf, len, "%s", t);
-	else
-		snprintf(buf, len,
-			"%s map=%s seq=%" PRIu32 " line=%" PRIu32 " spi-in=0x%08" PRIx32
-			" spi-out=0x%08" PRIx32,
-			t, m->map, m->seq, m->acl_line, m->in.spi, m->out.spi);
-}
-
-/* Build the message of an SA command in a pool object and send it. */
-static int
-cmd_sa(const struct hs_rings *r, const struct opts *o, const struct hs_config *cfg,
-	const struct hs_config_static_sa *s)
-{
-	enum hs_msg_type type = o->cmd == CMD_ADD       ? HS_MSG_SA_ADD
-				: o->cmd == CMD_REPLACE ? HS_MSG_SA_REPLACE
-				: o->cmd == CMD_DEL     ? HS_MSG_SA_DEL
-							: HS_MSG_SA_FLUSH;
-	union hs_msg_any *msg;
-	char what[256];
-	void *obj;
-	int rc = 0;
-
-	if (rte_mempool_get(r->msg_pool, &obj) != 0) {
-		fprintf(stderr, "hubsec-sactl: message pool empty (nobody reading acks?)\n");
-		return EXIT_USAGE;
-	}
-	msg = obj;
-	memset(msg, 0, sizeof(*msg));
-	if (s != NULL)
-		rc = hs_msg_sa_from_static(cfg, s, type, next_id(), &msg->sa);
-	else if (type == HS_MSG_SA_ADD || type == HS_MSG_SA_REPLACE)
-		rc = build_explicit(o, &msg->sa);
-	if (rc != 0) {
-		if (s != NULL)
-			fprintf(stderr, "hubsec-sactl: static SA %s is incomplete\n", s->name);
-		explicit_bzero(msg, sizeof(*msg));
-		rte_mempool_put(r->msg_pool, msg);
-		return EXIT_USAGE;
-	}
-	if (s == NULL)
-		hs_msg_init(&msg->hdr, type, sizeof(msg->sa), next_id());
-	msg->sa.del_spi = type == HS_MSG_SA_DEL ? o->spi : o->old_spi;
-	msg->sa.del_dir = (uint8_t)(o->dir < 0 ? HS_SA_OUT : o->dir);
-	describe(&msg->sa, what, sizeof(what));
-	return send_msg(r, msg, what);
-}
-
-/* ---- acquires and events ---- */
-
-static void
-print_acquire(const struct hs_msg_acquire *a)
-{
-	char peer[HS_ADDR_STRLEN], src[HS_ADDR_STRLEN], dst[HS_ADDR_STRLEN];
-
-	printf("acquire map=%s seq=%" PRIu32 " line=%" PRIu32 " policy=%" PRIu32
-	       " peer=%s src=%s dst=%s proto=%u sport=%u dport=%u\n",
-		a->map, a->seq, a->acl_line, a->policy, hs_addr_format(&a->peer, peer, sizeof(peer)),
-		hs_addr_format(&a->src, src, sizeof(src)), hs_addr_format(&a->dst, dst, sizeof(dst)),
-		a->proto, a->sport, a->dport);
-	fflush(stdout);
-}
-
-static void
-print_event(const struct hs_msg_event *e)
-{
-	printf("event spi=0x%08" PRIx32 " dir=%s kind=%s packets=%" PRIu64 " bytes=%" PRIu64 "\n",
-		e->spi, e->dir == HS_SA_IN ? "in" : "out",
-		hs_sa_event_name((enum hs_sa_event_kind)e->kind), e->packets, e->bytes);
-	fflush(stdout);
-}
-
-/* Take one valid message of type from ring into *copy; false when none. */
-static bool
-take(const struct hs_rings *r, struct rte_ring *ring, enum hs_msg_type type, void *copy,
-	size_t len)
-{
-	const char *why;
-	void *obj;
-	bool ok;
-
-	if (rte_ring_dequeue(ring, &obj) != 0)
-		return false;
-	ok = hs_msg_validate(obj, &why) == 0 && ((const struct hs_msg_hdr *)obj)->type == type;
-	if (ok)
-		memcpy(copy, obj, len);
-	else
-		fprintf(stderr, "hubsec-sactl: bad %s message: %s\n", hs_msg_type_name(type),
-			why != NULL ? why : "wrong type");
-	rte_mempool_put(r->msg_pool, obj);
-	return ok;
-}
-
-static bool
-timed_out(const struct opts *o, uint64_t start)
-{
-	return o->timeout_s != 0 && now_ms() - start >= (uint64_t)o->timeout_s * 1000;
-}
-
-static int
-cmd_events(const struct hs_rings *r, const struct opts *o)
-{
-	uint64_t start = now_ms();
-	uint32_t seen = 0;
-
-	while (o->count == 0 || seen < o->count) {
-		struct hs_msg_acquire a;
-		struct hs_msg_event e;
-		bool got = false;
-
-		if (take(r, r->acquire, HS_MSG_ACQUIRE, &a, sizeof(a))) {
-			print_acquire(&a);
-			seen++;
-			got = true;
-		}
-		if (take(r, r->event, HS_MSG_EVENT, &e, sizeof(e))) {
-			print_event(&e);
-			seen++;
-			got = true;
-		}
-		if (timed_out(o, start)) {
-			fprintf(stderr, "hubsec-sactl: timeout after %" PRIu32 " message(s)\n", seen);
-			return EXIT_REFUSED;
-		}
-		if (!got)
-			usleep(POLL_SLEEP_US);
-	}
-	return 0;
-}
-
-static bool
-prefix_has(const struct hs_prefix *p, const struct hs_addr *a)
-{
-	return p->addr.family == 0 || hs_prefix_contains(p, a);
-}
-
-/* The static SA that covers an acquire: same map entry (if it has one), selectors. */
-static const struct hs_config_static_sa *
-static_for(const struct hs_config *cfg, const struct hs_msg_acquire *a)
-{
-	for (unsigned int i = 0; i < cfg->n_static_sas; i++) {
-		const struct hs_config_static_sa *s = &cfg->static_sas[i];
-
-		if (s->map_name[0] != '\0' && (strcmp(s->map_name, a->map) != 0 || s->seq != a->seq))
-			continue;
-		if (prefix_has(&s->sel.src, &a->src) && prefix_has(&s->sel.dst, &a->dst))
-			return s;
-	}
-	return NULL;
-}
-
-static int
-respond_one(const struct hs_rings *r, struct opts *o, const struct hs_config *cfg,
-	const struct hs_msg_acquire *a)
-{
-	const struct hs_config_static_sa *s = static_for(cfg, a);
-
-	if (s == NULL) {
-		fprintf(stderr, "hubsec-sactl: no static SA in %s covers this acquire\n",
-			o->config);
-		return EXIT_REFUSED;
-	}
-	if (o->delay_ms > 0)
-		usleep(o->delay_ms * 1000u);
-	printf("answer static SA %s\n", s->name);
-	o->cmd = CMD_ADD;
-	return cmd_sa(r, o, cfg, s);
-}
-
-static int
-cmd_responder(const struct hs_rings *r, struct opts *o)
-{
-	struct hs_config *cfg = load_config(o->config);
-	uint64_t start = now_ms();
-	uint32_t answered = 0;
-	int status = 0;
-
-	if (cfg == NULL)
-		return EXIT_USAGE;
-	printf("acquire-responder: waiting for acquires (%u static SAs in %s)\n",
-		cfg->n_static_sas, o->config);
-	fflush(stdout);
-	while (o->count == 0 || answered < o->count) {
-		struct hs_msg_acquire a;
-
-		if (!take(r, r->acquire, HS_MSG_ACQUIRE, &a, sizeof(a))) {
-			if (timed_out(o, start)) {
-				fprintf(stderr, "hubsec-sactl: timeout: %" PRIu32 " of %" PRIu32
-						" acquire(s) answered\n",
-					answered, o->count);
-				status = EXIT_REFUSED;
-				break;
-			}
-			usleep(POLL_SLEEP_US);
-			continue;
-		}
-		print_acquire(&a);
-		if (respond_one(r, o, cfg, &a) != 0)
-			status = EXIT_REFUSED;
-		answered++;
-	}
-	hs_config_free(cfg);
-	return status;
 }
 
 /* ---- EAL ---- */
@@ -758,7 +291,8 @@ config_path(const char *prefix, char *buf, size_t len)
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
 
 	if (getuid() == 0 || xdg == NULL)
-		snprintf(buf, len, "%s/dpdk/%s/config", getuid() == 0 ? "/var/run" : "/tmp", prefix);
+		snprintf(buf, len, "%s/dpdk/%s/config", getuid() == 0 ? "/var/run" : "/tmp",
+			prefix);
 	else
 		snprintf(buf, len, "%s/dpdk/%s/config", xdg, prefix);
 }
@@ -839,14 +373,14 @@ run(struct opts *o)
 	if (attach(&r, o->prefix) != 0)
 		return EXIT_USAGE;
 	if (o->cmd == CMD_RESPONDER)
-		return cmd_responder(&r, o);
+		return hs_sactl_responder(&r, o);
 	if (o->cmd == CMD_EVENTS)
-		return cmd_events(&r, o);
+		return hs_sactl_events(&r, o);
 	if (o->static_name != NULL) {
-		cfg = load_config(o->config);
+		cfg = hs_sactl_load_config(o->config);
 		if (cfg == NULL)
 			return EXIT_USAGE;
-		s = find_static(cfg, o->static_name);
+		s = hs_sactl_find_static(cfg, o->static_name);
 		if (s == NULL) {
 			fprintf(stderr, "hubsec-sactl: %s has no static SA named '%s'\n", o->config,
 				o->static_name);
@@ -854,7 +388,7 @@ run(struct opts *o)
 			return EXIT_USAGE;
 		}
 	}
-	status = cmd_sa(&r, o, cfg, s);
+	status = hs_sactl_send_sa(&r, o, cfg, s);
 	hs_config_free(cfg);
 	return status;
 }
@@ -891,3 +425,4 @@ main(int argc, char **argv)
 	rte_eal_cleanup();
 	return status;
 }
+

@@ -199,6 +199,7 @@ struct hs_dp {
 	struct rte_ring *main_tx; /* main lcore -> worker 0: L2 frames, meta.out_port */
 	int meta_off;	       /* mbuf dynfield offset of struct hs_mbuf_meta */
 	uint64_t main_drops[HS_DPDROP_MAX]; /* drops on the main lcore */
+	uint16_t registry_lo, registry_hi; /* Auto VPN registry UDP ports (0: none) */
 	struct hs_esp_ctx main_esp; /* main lcore's IMB manager (key expansion) */
 	uint64_t tsc_hz;
 	uint64_t start_tsc;

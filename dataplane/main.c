@@ -185,6 +185,24 @@ create_shared(struct hs_dp *dp)
 	return hs_esp_ctx_init(&dp->main_esp);
 }
 
+/* The UDP ports the Auto VPN registry answers from, punted to the control process. */
+static void
+registry_ports(struct hs_dp *dp)
+{
+	const struct hs_config_autovpn *a = &dp->cfg->autovpn;
+
+	dp->registry_lo = 1;
+	dp->registry_hi = 0; /* empty range */
+	if (!a->present || !a->enabled)
+		return;
+	for (unsigned int i = 0; i < a->n_registry; i++) {
+		if (i == 0 || a->registry[i].port_lo < dp->registry_lo)
+			dp->registry_lo = a->registry[i].port_lo;
+		if (a->registry[i].port_hi > dp->registry_hi)
+			dp->registry_hi = a->registry[i].port_hi;
+	}
+}
+
 /* Start-up in dependency order; every step says what failed. */
 static int
 start(struct hs_dp *dp)
@@ -258,6 +276,7 @@ main(int argc, char **argv)
 		rte_eal_cleanup();
 		return 1;
 	}
+	registry_ports(&dp);
 	dp.tsc_hz = rte_get_tsc_hz();
 	dp.start_tsc = rte_rdtsc();
 	rc = start(&dp);

@@ -233,7 +233,9 @@ print_link(const struct hs_port *p)
 		snprintf(text, sizeof(text), "link status unknown");
 	else
 		rte_eth_link_to_str(text, sizeof(text), &link);
-	PLOG(INFO, "%s: port %u (%s) %s, " RTE_ETHER_ADDR_PRT_FMT ", MTU %u, %u RX / %u TX queues, %s\n",
+	PLOG(INFO,
+		"%s: port %u (%s) %s, " RTE_ETHER_ADDR_PRT_FMT ", MTU %u, %u RX / %u TX queues, "
+		"%s\n",
 		p->cfg->name, p->port_id, p->cfg->port, p->inside ? "inside" : "outside",
 		RTE_ETHER_ADDR_BYTES(&p->mac), p->mtu, p->nb_rxq, p->nb_txq, text);
 }

@@ -228,7 +228,8 @@ sa_msgs_poll(struct hs_dp *dp, unsigned int max)
 	void *objs[SA_MSGS_PER_POLL];
 	unsigned int n;
 
-	n = rte_ring_dequeue_burst(dp->rings.sa, objs, RTE_MIN(max, (unsigned int)SA_MSGS_PER_POLL), NULL);
+	n = rte_ring_dequeue_burst(dp->rings.sa, objs, RTE_MIN(max, (unsigned int)SA_MSGS_PER_POLL),
+		NULL);
 	for (unsigned int i = 0; i < n; i++)
 		sa_msg_one(dp, objs[i]);
 	return n;
@@ -456,7 +457,8 @@ acquire_flow(const struct rte_mbuf *m, struct hs_msg_acquire *a)
 		memcpy(a->dst.v4, &ip->dst_addr, 4);
 		a->proto = ip->next_proto_id;
 		l4 = (uint32_t)(ip->version_ihl & 0x0f) * 4;
-		first_frag = (rte_be_to_cpu_16(ip->fragment_offset) & RTE_IPV4_HDR_OFFSET_MASK) == 0;
+		first_frag =
+			(rte_be_to_cpu_16(ip->fragment_offset) & RTE_IPV4_HDR_OFFSET_MASK) == 0;
 	} else if (len >= sizeof(struct rte_ipv6_hdr) && (p[0] >> 4) == 6) {
 		const struct rte_ipv6_hdr *ip6 = (const struct rte_ipv6_hdr *)p;
 

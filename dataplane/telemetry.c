@@ -9,7 +9,8 @@
  *   /hubsec/rings             control rings: counters, fill levels, held packets
  *   /hubsec/policies[,FIRST]  hits per crypto-map ACL line ("MAP/SEQ/LINE"),
  *                             250 at a time from FIRST; "next" says where to go on
- *   /hubsec/sa                every SA as "in/0x0000abcd" / "out/0x..."
+ *   /hubsec/sa[,from=N]       SAs as "in/0x0000abcd" / "out/0x...", 512 at a time
+ *                             ("count" in all, "next": the from= of the next 512)
  *   /hubsec/sa,[in/|out/]SPI  one SA: state, transforms, counters, errors
  *
  * Telemetry 22.11 dict keys may hold only [A-Za-z0-9_/]: names with '-' or
@@ -211,7 +212,8 @@ tel_policies(const char *cmd, const char *params, struct rte_tel_data *d)
 /* /hubsec/sa: the list. */
 struct sa_list {
 	struct rte_tel_data *arr;
-	uint32_t n;
+	uint32_t n;    /* SAs seen */
+	uint32_t from; /* first one listed */
 };
 
 static void
@@ -220,11 +222,12 @@ sa_list_one(const struct hs_sa *sa, const struct hs_sad_info *info, void *arg)
 	struct sa_list *l = arg;
 	char s[32];
 
-	l->n++;
-	snprintf(s, sizeof(s), "%s/0x%08" PRIx32, info->dir == HS_SA_IN ? "in" : "out",
-		sa->rt.spi);
-	if (l->n <= RTE_TEL_MAX_ARRAY_ENTRIES)
+	if (l->n >= l->from && l->n - l->from < RTE_TEL_MAX_ARRAY_ENTRIES) {
+		snprintf(s, sizeof(s), "%s/0x%08" PRIx32, info->dir == HS_SA_IN ? "in" : "out",
+			sa->rt.spi);
 		rte_tel_data_add_array_string(l->arr, s);
+	}
+	l->n++;
 }
 
 /* /hubsec/sa,SPI: one SA. */
@@ -314,10 +317,11 @@ parse_sa_param(const char *params, uint32_t *spi, int *dir)
 	return 0;
 }
 
+/* Up to RTE_TEL_MAX_ARRAY_ENTRIES (512) SAs from the from-th; "next" when more. */
 static int
-sa_list(struct rte_tel_data *d)
+sa_list(struct rte_tel_data *d, uint32_t from)
 {
-	struct sa_list l = { .arr = rte_tel_data_alloc(), .n = 0 };
+	struct sa_list l = { .arr = rte_tel_data_alloc(), .n = 0, .from = from };
 
 	if (l.arr == NULL)
 		return -ENOMEM;
@@ -326,6 +330,8 @@ sa_list(struct rte_tel_data *d)
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "count", l.n);
 	rte_tel_data_add_dict_container(d, "sas", l.arr, 0);
+	if (l.n > from && l.n - from > RTE_TEL_MAX_ARRAY_ENTRIES)
+		rte_tel_data_add_dict_u64(d, "next", from + RTE_TEL_MAX_ARRAY_ENTRIES);
 	return 0;
 }
 
@@ -336,7 +342,9 @@ tel_sa(const char *cmd, const char *params, struct rte_tel_data *d)
 
 	(void)cmd;
 	if (params == NULL || params[0] == '\0')
-		return sa_list(d);
+		return sa_list(d, 0);
+	if (strncmp(params, "from=", 5) == 0)
+		return sa_list(d, (uint32_t)strtoul(params + 5, NULL, 0));
 	if (parse_sa_param(params, &f.spi, &f.dir) != 0)
 		return -EINVAL;
 	rte_tel_data_start_dict(d);
@@ -361,7 +369,7 @@ hs_telemetry_register(struct hs_dp *dp)
 		{ "/hubsec/policies", tel_policies,
 			"hubsec: hits per crypto-map ACL line. Parameter: first policy index" },
 		{ "/hubsec/sa", tel_sa,
-			"hubsec: SAs. Parameter: [in/|out/]SPI for one SA's counters" },
+			"hubsec: SAs. Parameter: [in/|out/]SPI for one SA, from=N to page" },
 	};
 
 	if (tel_dp != NULL)

@@ -374,7 +374,11 @@ to_us(struct hs_lcore *lc, struct rte_mbuf *m, struct sorted *s)
 			s->esp[s->n_esp++] = m;
 			return;
 		}
-		if (dport == IKE_PORT || dport == NATT_PORT) {
+		uint16_t sport = rte_be_to_cpu_16(udp->src_port);
+		bool registry = sport >= lc->dp->registry_lo && sport <= lc->dp->registry_hi;
+
+		/* IKE, and the Auto VPN registry's answers (they come from its port). */
+		if (dport == IKE_PORT || dport == NATT_PORT || registry) {
 			if (!hs_rings_punt(lc, m))
 				drop(lc, m, HS_DPDROP_RING_FULL);
 			return;
