@@ -54,6 +54,7 @@
 	X(HS_DPDROP_NOT_IP, "not-ip")                 /* unknown ethertype */                     \
 	X(HS_DPDROP_NOT_FOR_US, "not-for-us")         /* unicast frame to another MAC */          \
 	X(HS_DPDROP_MALFORMED, "malformed")           /* L2/L3 header broken */                   \
+	X(HS_DPDROP_IP_CKSUM, "ip-checksum")          /* IPv4 header checksum wrong */            \
 	X(HS_DPDROP_TTL, "ttl-exceeded")              /* TTL/hop limit ran out */                 \
 	X(HS_DPDROP_NO_ROUTE, "no-route")             /* no route to the destination */           \
 	X(HS_DPDROP_NO_NEIGH, "no-neighbor")          /* ARP/ND unresolved, hold full */          \
@@ -199,6 +200,7 @@ struct hs_dp {
 	struct rte_ring *main_tx; /* main lcore -> worker 0: L2 frames, meta.out_port */
 	int meta_off;	       /* mbuf dynfield offset of struct hs_mbuf_meta */
 	uint64_t main_drops[HS_DPDROP_MAX]; /* drops on the main lcore */
+	struct hs_port_stats main_port[HS_PORTS_MAX]; /* the main lcore's own TX */
 	uint16_t registry_lo, registry_hi; /* Auto VPN registry UDP ports (0: none) */
 	struct hs_esp_ctx main_esp; /* main lcore's IMB manager (key expansion) */
 	uint64_t tsc_hz;

@@ -34,7 +34,7 @@ hs_report_esp_drops(const struct hs_dp *dp, enum hs_drop_reason r)
 void
 hs_report_port(const struct hs_dp *dp, uint16_t port, struct hs_port_stats *out)
 {
-	memset(out, 0, sizeof(*out));
+	*out = dp->main_port[port];
 	for (unsigned int w = 0; w < dp->n_workers; w++) {
 		const struct hs_port_stats *s = &dp->workers[w]->port[port];
 

@@ -41,6 +41,9 @@ hs_slowpath_tx(struct hs_dp *dp, uint16_t port, struct rte_mbuf *pkts[], uint16_
 
 	if (port < dp->n_ports && dp->ports[port].main_txq != UINT16_MAX) {
 		sent = rte_eth_tx_burst(dp->ports[port].port_id, dp->ports[port].main_txq, pkts, n);
+		dp->main_port[port].tx_pkts += sent;
+		for (uint16_t i = 0; i < sent; i++)
+			dp->main_port[port].tx_bytes += pkts[i]->pkt_len;
 	} else if (port < dp->n_ports) {
 		/* No TX queue of our own on this device: worker 0 sends for us. */
 		for (uint16_t i = 0; i < n; i++)

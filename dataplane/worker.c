@@ -322,33 +322,41 @@ inbound_esp(struct hs_lcore *lc, struct rte_mbuf *pkts[], uint16_t n)
 	esp_in_run(lc, &b);
 }
 
-/* IPv4/IPv6 header sanity; trims Ethernet padding. Data at L3 on entry. */
-static bool
-l3_ok(struct rte_mbuf *m)
+/*
+ * IPv4/IPv6 header sanity (version as the ethertype said); trims Ethernet
+ * padding. Data at L3 on entry. Returns HS_DPDROP_MAX when the packet is fine.
+ */
+static enum hs_dp_drop
+l3_check(struct rte_mbuf *m, uint8_t version)
 {
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
 	uint32_t len = rte_pktmbuf_data_len(m), total;
+	uint64_t ck = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
 
-	if (len < 20)
-		return false;
-	if ((p[0] >> 4) == 4) {
+	if (len < 20 || (p[0] >> 4) != version)
+		return HS_DPDROP_MALFORMED;
+	if (version == 4) {
 		uint32_t ihl = (uint32_t)(p[0] & 0xf) * 4;
 
 		total = (uint32_t)p[2] << 8 | p[3];
 		if (ihl < 20 || len < ihl || total < ihl)
-			return false;
+			return HS_DPDROP_MALFORMED;
+		/* RFC 1812 §5.2.2: verify the header checksum, unless the NIC did. */
+		if (ck == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
+			(ck != RTE_MBUF_F_RX_IP_CKSUM_GOOD && rte_raw_cksum(p, ihl) != 0xffff))
+			return HS_DPDROP_IP_CKSUM;
 		m->packet_type = RTE_PTYPE_L3_IPV4;
-	} else if ((p[0] >> 4) == 6 && len >= 40) {
+	} else {
+		if (len < 40)
+			return HS_DPDROP_MALFORMED;
 		total = 40 + ((uint32_t)p[4] << 8 | p[5]);
 		m->packet_type = RTE_PTYPE_L3_IPV6;
-	} else {
-		return false;
 	}
 	if (total > m->pkt_len)
-		return false;
+		return HS_DPDROP_MALFORMED;
 	if (total < m->pkt_len)
 		rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - total));
-	return true;
+	return HS_DPDROP_MAX;
 }
 
 /* Where a packet addressed to one of our addresses goes. */
@@ -399,6 +407,7 @@ sort_one(struct hs_lcore *lc, uint16_t pi, struct rte_mbuf *m, struct sorted *s)
 	struct rte_ether_hdr *eh;
 	uint16_t type;
 	struct hs_addr dst;
+	enum hs_dp_drop why;
 
 	if (hs_unlikely(rte_pktmbuf_data_len(m) < sizeof(*eh))) {
 		drop(lc, m, HS_DPDROP_MALFORMED);
@@ -423,9 +432,9 @@ sort_one(struct hs_lcore *lc, uint16_t pi, struct rte_mbuf *m, struct sorted *s)
 		return;
 	}
 	rte_pktmbuf_adj(m, sizeof(*eh));
-	if (hs_unlikely(!l3_ok(m) || (rte_pktmbuf_mtod(m, uint8_t *)[0] >> 4) !=
-			(type == RTE_ETHER_TYPE_IPV4 ? 4 : 6))) {
-		drop(lc, m, HS_DPDROP_MALFORMED);
+	why = l3_check(m, type == RTE_ETHER_TYPE_IPV4 ? 4 : 6);
+	if (hs_unlikely(why != HS_DPDROP_MAX)) {
+		drop(lc, m, why);
 		return;
 	}
 	addr_from_ip(rte_pktmbuf_mtod(m, uint8_t *), true, &dst);
