@@ -94,6 +94,15 @@ addr_from_ip(const uint8_t *l3, bool dst, struct hs_addr *a)
 	}
 }
 
+static inline bool
+addr_is_multicast(const struct hs_addr *a)
+{
+	if (a->family == AF_INET)
+		return (a->v4[0] & 0xf0) == 0xe0 || (a->v4[0] == 0xff && a->v4[1] == 0xff &&
+							    a->v4[2] == 0xff && a->v4[3] == 0xff);
+	return a->v6[0] == 0xff;
+}
+
 /* Forwarding a packet is a router hop: TTL/hop limit down by one (RFC 1812 §5.3.1). */
 static inline bool
 ttl_dec(struct rte_mbuf *m)
@@ -359,14 +368,43 @@ l3_check(struct rte_mbuf *m, uint8_t version)
 	return HS_DPDROP_MAX;
 }
 
+/*
+ * The upper-layer protocol and its offset: IPv6 extension headers that may
+ * precede ESP or UDP are skipped (RFC 8200 §4.1); fragments are not (no
+ * reassembly here: they go to the slow path, which drops them).
+ */
+static void
+l4_of(const struct rte_mbuf *m, uint32_t *l3, uint8_t *proto)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t len = rte_pktmbuf_data_len(m);
+
+	if ((p[0] >> 4) == 4) {
+		*l3 = (uint32_t)(p[0] & 0xf) * 4;
+		*proto = p[9];
+		return;
+	}
+	*l3 = 40;
+	*proto = p[6];
+	for (int i = 0; i < 8 && (*proto == IPPROTO_HOPOPTS || *proto == IPPROTO_DSTOPTS ||
+					 *proto == IPPROTO_ROUTING);
+		i++) {
+		if (*l3 + 8 > len)
+			return;
+		*proto = p[*l3];
+		*l3 += ((uint32_t)p[*l3 + 1] + 1) * 8;
+	}
+}
+
 /* Where a packet addressed to one of our addresses goes. */
 static void
 to_us(struct hs_lcore *lc, struct rte_mbuf *m, struct sorted *s)
 {
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
-	uint32_t l3 = (p[0] >> 4) == 4 ? (uint32_t)(p[0] & 0xf) * 4 : 40;
-	uint8_t proto = (p[0] >> 4) == 4 ? p[9] : p[6];
+	uint32_t l3;
+	uint8_t proto;
 
+	l4_of(m, &l3, &proto);
 	if (proto == IPPROTO_ESP) {
 		s->esp[s->n_esp++] = m;
 		return;
@@ -438,7 +476,9 @@ sort_one(struct hs_lcore *lc, uint16_t pi, struct rte_mbuf *m, struct sorted *s)
 		return;
 	}
 	addr_from_ip(rte_pktmbuf_mtod(m, uint8_t *), true, &dst);
-	if (hs_port_is_local(dp, &dst) || rte_is_multicast_ether_addr(&eh->dst_addr))
+	/* Ours, or multicast/broadcast (no multicast routing here: ND and the like). */
+	if (hs_port_is_local(dp, &dst) || rte_is_multicast_ether_addr(&eh->dst_addr) ||
+		addr_is_multicast(&dst))
 		to_us(lc, m, s);
 	else if (port->inside)
 		s->out[s->n_out++] = m;

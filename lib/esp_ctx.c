@@ -290,20 +290,24 @@ peek(const struct rte_mbuf *m, uint32_t off, uint32_t n, void *out)
 int
 hs_esp_peek_spi(const struct rte_mbuf *m, uint32_t *spi)
 {
-	uint8_t ip[40];
-	uint32_t off, v;
+	uint8_t buf[256];
+	uint32_t off, v, n = RTE_MIN(m->pkt_len, (uint32_t)sizeof(buf));
+	const uint8_t *ip = n >= 20 ? rte_pktmbuf_read(m, 0, n, buf) : NULL;
 	uint8_t proto;
 
-	if (!peek(m, 0, 20, ip))
+	if (ip == NULL)
 		return -EINVAL;
 	if ((ip[0] >> 4) == 4) {
 		off = (uint32_t)(ip[0] & 0xf) * 4;
 		proto = ip[9];
 		if (off < 20)
 			return -EINVAL;
-	} else if ((ip[0] >> 4) == 6 && peek(m, 0, 40, ip)) {
+	} else if ((ip[0] >> 4) == 6 && n >= 40) {
 		off = 40;
 		proto = ip[6];
+		/* Extension headers beyond what we looked at: not ESP we can take. */
+		if (!hs_esp_ipv6_skip_ext(ip, n, &off, &proto))
+			return -EINVAL;
 	} else {
 		return -EINVAL;
 	}

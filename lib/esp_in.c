@@ -19,8 +19,8 @@
  * hop-by-hop, destination options, routing). A fragment header means the
  * packet was not reassembled: refused, like IPv4 fragments.
  */
-static bool
-ipv6_skip_ext(const uint8_t *p, uint32_t total, uint32_t *off, uint8_t *proto)
+bool
+hs_esp_ipv6_skip_ext(const uint8_t *p, uint32_t total, uint32_t *off, uint8_t *proto)
 {
 	for (int n = 0; n < 8; n++) {
 		if (*proto != IPPROTO_HOPOPTS && *proto != IPPROTO_DSTOPTS &&
@@ -70,7 +70,7 @@ outer_parse(const struct hs_sa *sa, struct hs_esp_slot *s, uint32_t avail)
 		s->outer_ecn = (uint8_t)(rte_be_to_cpu_32(ip6->vtc_flow) >> 20) & 0x3;
 		if (total > avail)
 			return HS_DROP_TOO_SHORT;
-		if (!ipv6_skip_ext(p, total, &l3, &proto))
+		if (!hs_esp_ipv6_skip_ext(p, total, &l3, &proto))
 			return HS_DROP_BAD_HEADER;
 	} else {
 		return HS_DROP_BAD_HEADER;

@@ -61,6 +61,12 @@ void hs_esp_seq_near_wrap(struct hs_esp_ctx *ctx, struct hs_sa *sa);
 /* Without ESN, ask for a rekey once this many sequence numbers are left. */
 #define HS_SEQ_WRAP_MARGIN (1u << 24)
 
+/*
+ * Skip IPv6 extension headers before ESP/UDP (hop-by-hop, destination
+ * options, routing) in p[0..total). false: malformed, or a fragment header.
+ */
+bool hs_esp_ipv6_skip_ext(const uint8_t *p, uint32_t total, uint32_t *off, uint8_t *proto);
+
 /* Gather a chained packet into buf; returns its length or 0 if too long. */
 uint32_t hs_esp_gather(const struct rte_mbuf *m, uint8_t *buf, uint32_t max);
 

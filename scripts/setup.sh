@@ -22,7 +22,8 @@ PACKAGES=(
 	libipsec-mb-dev libssl-dev libyaml-dev libcunit1-dev libpcap-dev
 	python3 python3-scapy tshark
 	strongswan-charon strongswan-swanctl libcharon-extra-plugins ike-scan
-	iproute2 iptables tcpdump tmux procps
+	iproute2 iptables tcpdump tmux procps iputils-ping ethtool
+	python3-yaml python3-cryptography
 )
 HUGEPAGES_WANT=1024 # 2 GiB of 2 MiB pages: two dataplanes (LPM tables, mbuf pools) in the demo
 HUGE_SYSFS=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
