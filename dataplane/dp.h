@@ -165,6 +165,15 @@ struct hs_lcore {
 	struct hs_port_stats port[HS_PORTS_MAX];
 	struct hs_policy_stats *policy; /* [HS_POLICIES_MAX], per worker */
 	uint32_t idle_polls;
+	/*
+	 * Last route + neighbour answer, valid for one loop iteration: a burst
+	 * to one peer (every ESP packet of a tunnel) needs one lookup, and an
+	 * ARP/ND change is seen by the next iteration.
+	 */
+	bool nh_valid;
+	uint16_t nh_port;
+	struct hs_addr nh_dst;
+	struct rte_ether_addr nh_mac;
 } __attribute__((aligned(HS_CACHE_LINE)));
 
 /* Options from the command line after EAL's. */
@@ -202,6 +211,9 @@ struct hs_dp {
 	uint64_t main_drops[HS_DPDROP_MAX]; /* drops on the main lcore */
 	struct hs_port_stats main_port[HS_PORTS_MAX]; /* the main lcore's own TX */
 	uint16_t registry_lo, registry_hi; /* Auto VPN registry UDP ports (0: none) */
+	/* Our IPv4 addresses, for the per-packet "to us?" test without the config walk. */
+	uint32_t local4[64];
+	uint8_t n_local4;
 	struct hs_esp_ctx main_esp; /* main lcore's IMB manager (key expansion) */
 	uint64_t tsc_hz;
 	uint64_t start_tsc;

@@ -203,6 +203,21 @@ registry_ports(struct hs_dp *dp)
 	}
 }
 
+/* Our IPv4 addresses as words, for the workers' "to us?" test. */
+static void
+local_addrs(struct hs_dp *dp)
+{
+	for (unsigned int i = 0; i < dp->cfg->n_ifaces; i++) {
+		const struct hs_config_interface *c = &dp->cfg->ifaces[i];
+
+		for (unsigned int a = 0; a < c->n_ipv4; a++) {
+			if (dp->n_local4 == HS_ARRAY_SIZE(dp->local4))
+				return;
+			memcpy(&dp->local4[dp->n_local4++], c->ipv4[a].addr.v4, 4);
+		}
+	}
+}
+
 /* Start-up in dependency order; every step says what failed. */
 static int
 start(struct hs_dp *dp)
@@ -277,6 +292,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	registry_ports(&dp);
+	local_addrs(&dp);
 	dp.tsc_hz = rte_get_tsc_hz();
 	dp.start_tsc = rte_rdtsc();
 	rc = start(&dp);

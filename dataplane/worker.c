@@ -94,6 +94,30 @@ addr_from_ip(const uint8_t *l3, bool dst, struct hs_addr *a)
 	}
 }
 
+/* hs_addr_equal with fixed-size compares the compiler inlines. */
+static inline bool
+same_addr(const struct hs_addr *a, const struct hs_addr *b)
+{
+	if (a->family != b->family)
+		return false;
+	return a->family == AF_INET ? memcmp(a->v4, b->v4, 4) == 0 : memcmp(a->v6, b->v6, 16) == 0;
+}
+
+static inline bool
+is_local(const struct hs_dp *dp, const struct hs_addr *a)
+{
+	if (a->family == AF_INET) {
+		uint32_t v;
+
+		memcpy(&v, a->v4, 4);
+		for (uint8_t i = 0; i < dp->n_local4; i++)
+			if (dp->local4[i] == v)
+				return true;
+		return false;
+	}
+	return hs_port_is_local(dp, a);
+}
+
 static inline bool
 addr_is_multicast(const struct hs_addr *a)
 {
@@ -143,21 +167,35 @@ send_l3(struct hs_lcore *lc, struct rte_mbuf *m, const struct hs_addr *dst)
 	struct hs_addr nh;
 	uint16_t port;
 
+	if (lc->nh_valid && same_addr(&lc->nh_dst, dst)) {
+		port = lc->nh_port;
+		mac = lc->nh_mac;
+		goto resolved;
+	}
 	if (hs_unlikely(hs_route_lookup(dp, dst, &port, &nh) != 0)) {
 		drop(lc, m, HS_DPDROP_NO_ROUTE);
 		return;
 	}
-	if (hs_unlikely(m->pkt_len > dp->ports[port].mtu)) {
-		drop(lc, m, HS_DPDROP_MTU); /* no fragmentation (DF/PMTU: see README) */
-		return;
-	}
 	if (hs_unlikely(!hs_neigh_lookup(dp, port, &nh, &mac))) {
+		if (hs_unlikely(m->pkt_len > dp->ports[port].mtu)) {
+			drop(lc, m, HS_DPDROP_MTU);
+			return;
+		}
 		meta = hs_meta(dp, m);
 		meta->kind = HS_META_SEND_L3;
 		meta->out_port = (uint8_t)port;
 		meta->nh = nh;
 		if (rte_ring_enqueue(dp->slow, m) != 0)
 			drop(lc, m, HS_DPDROP_RING_FULL);
+		return;
+	}
+	lc->nh_valid = true;
+	lc->nh_dst = *dst;
+	lc->nh_port = port;
+	lc->nh_mac = mac;
+resolved:
+	if (hs_unlikely(m->pkt_len > dp->ports[port].mtu)) {
+		drop(lc, m, HS_DPDROP_MTU); /* no fragmentation (DF/PMTU: see README) */
 		return;
 	}
 	eh = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, sizeof(*eh));
@@ -477,7 +515,7 @@ sort_one(struct hs_lcore *lc, uint16_t pi, struct rte_mbuf *m, struct sorted *s)
 	}
 	addr_from_ip(rte_pktmbuf_mtod(m, uint8_t *), true, &dst);
 	/* Ours, or multicast/broadcast (no multicast routing here: ND and the like). */
-	if (hs_port_is_local(dp, &dst) || rte_is_multicast_ether_addr(&eh->dst_addr) ||
+	if (is_local(dp, &dst) || rte_is_multicast_ether_addr(&eh->dst_addr) ||
 		addr_is_multicast(&dst))
 		to_us(lc, m, s);
 	else if (port->inside)
@@ -565,6 +603,7 @@ hs_worker_main(void *arg)
 		uint16_t n;
 
 		lc->esp.now = rte_rdtsc();
+		lc->nh_valid = false;
 		for (uint16_t p = 0; p < dp->n_ports; p++) {
 			/* Queues w, w + workers, ...: af_packet has one per qpair, all live. */
 			for (uint16_t q = lc->rxq; q < dp->ports[p].nb_rxq; q += dp->n_workers) {
