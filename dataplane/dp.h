@@ -128,10 +128,10 @@ struct hs_tables {
  *   HS_META_RX       received, data at the Ethernet header, for the main lcore
  *                    (ARP, ICMP/ICMPv6 echo and ND to us): hs_slowpath_burst
  *                    handles it
- *   HS_META_SEND_L3  data at the L3 header, to be sent out of meta.out_port to
- *                    neighbour meta.nh whose MAC a worker did not know:
- *                    hs_slowpath_burst passes it to hs_main_send_l3 (which
- *                    holds it until ARP/ND resolves)
+ *   HS_META_SEND_L3  data at the L3 header, whose next hop's MAC a worker did
+ *                    not know: hs_slowpath_burst routes it again and passes
+ *                    it to hs_main_send_l3 (which holds it until ARP/ND
+ *                    resolves)
  */
 enum hs_meta_kind { HS_META_RX = 0, HS_META_SEND_L3 = 1 };
 
@@ -141,9 +141,13 @@ struct hs_mbuf_meta {
 	uint8_t dir;	 /* enum hs_sa_dir, for handoff to the SA's owner */
 	uint8_t kind;	 /* enum hs_meta_kind, on dp->slow */
 	uint8_t in_port; /* index in dp->ports */
-	uint8_t out_port; /* index in dp->ports (HS_META_SEND_L3) */
-	struct hs_addr nh; /* next hop (HS_META_SEND_L3) */
+	uint8_t out_port; /* index in dp->ports (HS_META_SEND_L3, main_tx) */
 };
+/*
+ * Small on purpose: PMDs register dynamic fields too (net_pcap's 8-byte RX
+ * timestamp splits the 36 free bytes), and ours must still fit.
+ */
+_Static_assert(sizeof(struct hs_mbuf_meta) <= 8, "mbuf metadata must stay small");
 
 struct hs_dp;
 

@@ -593,9 +593,20 @@ hs_slowpath_burst(struct hs_dp *dp, struct rte_mbuf *pkts[], uint16_t n)
 		const struct hs_mbuf_meta *meta = hs_meta(dp, m);
 
 		if (meta->kind == HS_META_SEND_L3) {
-			struct hs_addr nh = meta->nh; /* m may be freed before nh is last read */
+			const uint8_t *l3 = rte_pktmbuf_mtod(m, const uint8_t *);
+			struct hs_addr dst = { 0 }, nh;
+			uint16_t port;
 
-			hs_main_send_l3(dp, meta->out_port, &nh, m);
+			/* The worker's route lookup again: cheaper than carrying nh in every mbuf. */
+			dst.family = (l3[0] >> 4) == 4 ? AF_INET : AF_INET6;
+			if (dst.family == AF_INET)
+				memcpy(dst.v4, l3 + 16, 4);
+			else
+				memcpy(dst.v6, l3 + 24, 16);
+			if (hs_route_lookup(dp, &dst, &port, &nh) != 0)
+				hs_main_drop(dp, m, HS_DPDROP_NO_ROUTE);
+			else
+				hs_main_send_l3(dp, port, &nh, m);
 		} else if (meta->kind == HS_META_RX) {
 			rx_one(dp, m);
 		} else {

@@ -184,7 +184,6 @@ send_l3(struct hs_lcore *lc, struct rte_mbuf *m, const struct hs_addr *dst)
 		meta = hs_meta(dp, m);
 		meta->kind = HS_META_SEND_L3;
 		meta->out_port = (uint8_t)port;
-		meta->nh = nh;
 		if (rte_ring_enqueue(dp->slow, m) != 0)
 			drop(lc, m, HS_DPDROP_RING_FULL);
 		return;
