@@ -15,7 +15,8 @@
 #   cp_spread                         # largest (best - worst) / best in %
 #
 # Ciphers: aes-gcm-128, aes-cbc-128-sha1. Callers may set CP_PRIO (an array,
-# e.g. (nice -n -20)) and CP_SECONDS (seconds per buffer size and run).
+# e.g. (nice -n -20)) and CP_SECONDS (seconds per buffer size and run; at
+# least 1,000,000 operations: shorter runs are easily spoilt by a neighbour).
 # scripts/bench-esp.sh carries the same code inline (it predates this file).
 
 CP_PMD_SO=/usr/lib/x86_64-linux-gnu/dpdk/pmds-23.0/librte_crypto_ipsec_mb.so
@@ -105,13 +106,13 @@ cp_calibrate() {
 	local cipher="$1" dir="$2" bufs="$3" out="$CP_RESULTS/crypto-perf-$1-$2.calib.txt" min
 	cp_set_algo "$cipher" "$dir"
 	: >"$out"
-	if ! cp_run "$out" 200000 "$bufs"; then
+	if ! cp_run "$out" 1000000 "$bufs"; then
 		if [ ${#CP_EXTRA[@]} -ne 0 ] || [ ! -e "$CP_PMD_SO" ]; then
 			echo "dpdk-test-crypto-perf failed, see $out" >&2
 			return 1
 		fi
 		CP_EXTRA=(-d "$CP_PMD_SO")
-		cp_run "$out" 200000 "$bufs" || {
+		cp_run "$out" 1000000 "$bufs" || {
 			echo "dpdk-test-crypto-perf failed, see $out" >&2
 			return 1
 		}
@@ -122,7 +123,7 @@ cp_calibrate() {
 		return 1
 	}
 	CP_OPS["$cipher/$dir"]="$(awk -v m="$min" -v s="$CP_SECONDS" 'BEGIN {
-		o = int(m * 1e6 * s); if (o < 100000) o = 100000; print o }')"
+		o = int(m * 1e6 * s); if (o < 1000000) o = 1000000; print o }')"
 	: >"$CP_RESULTS/crypto-perf-$cipher-$dir.txt"
 }
 
