@@ -22,8 +22,9 @@ export LC_ALL=C
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 HUGE_MIN_MB=128
 NOHUGE_MB=1024
-PMD_DIR=/usr/lib/x86_64-linux-gnu/dpdk/pmds-23.0
-PMD_SO="$PMD_DIR/librte_crypto_ipsec_mb.so"
+# The crypto-perf half (options, runs, parsing) is shared with bench-dataplane.sh.
+# shellcheck source=scripts/lib-crypto-perf.sh
+. "$ROOT/scripts/lib-crypto-perf.sh"
 
 log() { printf '[bench-esp] %s\n' "$*" >&2; }
 warn() { printf '[bench-esp] WARNING: %s\n' "$*" >&2; }
@@ -109,8 +110,6 @@ if [ -z "$BUILDDIR" ]; then
 fi
 BENCH="${BUILDDIR:-build-bench}/tests/bench/hs-esp-bench"
 [ -x "$BENCH" ] || die "$BENCH not built: meson setup build-bench && ninja -C build-bench"
-CPERF="$(command -v dpdk-test-crypto-perf || true)"
-[ -n "$CPERF" ] || die "dpdk-test-crypto-perf not found: apt-get install dpdk-dev"
 
 # Both tools get the same priority; nice -20 keeps the CFS share of other
 # processes on the worker core near zero (they move to the other core).
@@ -137,11 +136,9 @@ MAIN_CORE=0
 if [ "$QUICK" -eq 1 ]; then
 	SECONDS_CASE=0.1
 	CPERF_SECONDS=0.1
-	CALIB_OPS=200000
 else
 	SECONDS_CASE=0.5
 	CPERF_SECONDS=0.5
-	CALIB_OPS=1000000
 fi
 
 if [ -z "$RESULTS" ]; then
@@ -188,85 +185,18 @@ IMIX_WEIGHTS=(7 4 1)
 CIPHERS=(aes-gcm-128 aes-cbc-128-sha1)
 DIRS=(encrypt decrypt)
 
-# Bytes the engine ciphers for a frame: ESP payload = inner IP (frame - 14)
-# + pad length + next header, padded to 4 (GCM, RFC 4106 §3.2) or to the
-# 16-byte block (CBC, RFC 3602 §3).
-cipher_bytes() {
-	local cipher="$1" frame="$2" align=4 n
-	[ "$cipher" = aes-gcm-128 ] || align=16
-	n=$((frame - 14 + 2))
-	echo $(((n + align - 1) / align * align))
-}
-
 case_frames() {
 	if [ "$1" = imix ]; then echo "${IMIX_FRAMES[*]}"; else echo "$1"; fi
 }
 
 # ------------------------------------------------------------ crypto-perf
 
-# crypto-perf options for a cipher and direction, into ALGO.
-ALGO=()
-set_algo() {
-	local cipher="$1" dir="$2"
-	if [ "$cipher" = aes-gcm-128 ]; then
-		ALGO=(--optype aead --aead-algo aes-gcm --aead-op "$dir" --aead-key-sz 16
-			--aead-iv-sz 12 --aead-aad-sz 8 --digest-sz 16)
-	elif [ "$dir" = encrypt ]; then
-		ALGO=(--optype cipher-then-auth --cipher-algo aes-cbc --cipher-op encrypt
-			--cipher-key-sz 16 --cipher-iv-sz 16 --auth-algo sha1-hmac
-			--auth-op generate --auth-key-sz 20 --digest-sz 12)
-	else
-		# crypto-perf refuses auth verify without a vector file; the data does
-		# not matter for throughput (a wrong digest costs the same compare).
-		ALGO=(--optype auth-then-cipher --cipher-algo aes-cbc --cipher-op decrypt
-			--cipher-key-sz 16 --cipher-iv-sz 16 --auth-algo sha1-hmac
-			--auth-op verify --auth-key-sz 20 --digest-sz 12
-			--test-file "$RESULTS/cbc-sha1.vec")
-	fi
-}
-
-# A vector file long enough for every buffer size (global section only).
-write_vector() {
-	awk 'function row(name, n, s,   i, line) {
-		line = name " ="
-		print line
-		line = ""
-		for (i = 0; i < n; i++)
-			line = line sprintf("%s0x%02x", i ? ", " : "", (i * 7 + s) % 256)
-		print line
-	}
-	BEGIN {
-		print "# dummy vector: throughput only, contents do not matter"
-		row("plaintext", 2048, 1); row("ciphertext", 2048, 2)
-		row("cipher_key", 16, 3); row("cipher_iv", 16, 4)
-		row("auth_key", 20, 5); row("digest", 12, 6)
-	}' >"$RESULTS/cbc-sha1.vec"
-}
-
-CPERF_EXTRA=()
-# run_cperf OUT TOTAL_OPS BUFSZ_LIST [extra crypto-perf args]: one run with ALGO.
-run_cperf() {
-	local out="$1" ops="$2" bufs="$3"
-	shift 3
-	"${PRIO[@]}" "$CPERF" -l "$MAIN_CORE,$CORE" --main-lcore "$MAIN_CORE" --file-prefix "hscperf$$" \
-		--no-pci "${EAL_MEM[@]}" "${CPERF_EXTRA[@]}" --vdev crypto_aesni_mb -- \
-		--ptest throughput --devtype crypto_aesni_mb "${ALGO[@]}" --buffer-sz "$bufs" \
-		--burst-sz 32 --total-ops "$ops" --csv-friendly --silent "$@" >>"$out" 2>&1
-}
-
-# Best Mops per buffer size in crypto-perf outputs: "size mops" lines.
-parse_cperf() {
-	awk -F, '/^[0-9]+,[0-9]+,[0-9]+,[0-9]+,[0-9]+,/ {
-		if (!($2 in best) || $8 > best[$2]) best[$2] = $8
-	} END { for (b in best) print b, best[b] }' "$@"
-}
-
 # Buffer sizes crypto-perf runs for a cipher (every case, IMIX sizes included).
 cperf_bufs() {
 	local cipher="$1" bufs="" c f b
 	for c in "${CASES[@]}"; do
 		for f in $(case_frames "$c"); do
-			b="$(cipher_bytes "$cipher" "$f")"
+			b="$(cp_cipher_bytes "$cipher" "$f")"
 			case ",$bufs," in *",$b,"*) ;; *) bufs="${bufs:+$bufs,}$b" ;; esac
 		done
 	done
@@ -275,30 +205,8 @@ cperf_bufs() {
 
 imix_bufs() {
 	local f out=""
-	for f in "${IMIX_FRAMES[@]}"; do out="${out:+$out,}$(cipher_bytes "$1" "$f")"; done
+	for f in "${IMIX_FRAMES[@]}"; do out="${out:+$out,}$(cp_cipher_bytes "$1" "$f")"; done
 	echo "$out"
-}
-
-declare -A OPS # OPS[cipher/dir] = total ops for about CPERF_SECONDS per buffer size
-
-# A short run to size the real ones; finds the PMD with -d if needed.
-calibrate_cperf() {
-	local cipher="$1" dir="$2" out="$RESULTS/crypto-perf-$1-$2.calib.txt" min
-	set_algo "$cipher" "$dir"
-	: >"$out"
-	if ! run_cperf "$out" "$CALIB_OPS" "$(cperf_bufs "$cipher")"; then
-		if [ ${#CPERF_EXTRA[@]} -ne 0 ] || [ ! -e "$PMD_SO" ]; then
-			die "dpdk-test-crypto-perf failed, see $out"
-		fi
-		log "crypto-perf failed; retrying with -d $PMD_SO"
-		CPERF_EXTRA=(-d "$PMD_SO")
-		run_cperf "$out" "$CALIB_OPS" "$(cperf_bufs "$cipher")" ||
-			die "dpdk-test-crypto-perf failed, see $out"
-	fi
-	min="$(parse_cperf "$out" | awk 'NR == 1 || $2 < m { m = $2 } END { print m }')"
-	[ -n "$min" ] || die "no results from dpdk-test-crypto-perf, see $out"
-	OPS["$cipher/$dir"]="$(awk -v m="$min" -v s="$CPERF_SECONDS" 'BEGIN {
-		o = int(m * 1e6 * s); if (o < 100000) o = 100000; print o }')"
 }
 
 # One round of crypto-perf for a cipher and direction: every size, then the
@@ -310,12 +218,10 @@ round_cperf() {
 		IFS=,
 		echo "${IMIX_WEIGHTS[*]}"
 	)"
-	set_algo "$cipher" "$dir"
-	echo "# round $r: ${OPS["$cipher/$dir"]} ops per size" >>"$out"
-	run_cperf "$out" "${OPS["$cipher/$dir"]}" "$(cperf_bufs "$cipher")" ||
+	cp_round "$cipher" "$dir" "$(cperf_bufs "$cipher")" "$r" ||
 		die "dpdk-test-crypto-perf failed, see $out"
 	echo "# round $r: IMIX mixed stream" >>"$out.mix"
-	run_cperf "$out.mix" "${OPS["$cipher/$dir"]}" "$(imix_bufs "$cipher")" \
+	cp_run "$out.mix" "${CP_OPS["$cipher/$dir"]}" "$(imix_bufs "$cipher")" \
 		--imix "$weights" || die "dpdk-test-crypto-perf --imix failed, see $out.mix"
 }
 
@@ -381,12 +287,13 @@ wait_idle() {
 
 # The two tools take turns, so that a noisy stretch on a shared machine hits
 # both alike; each keeps its best round.
-write_vector
+CP_PRIO=("${PRIO[@]}")
+CP_SECONDS="$CPERF_SECONDS"
+cp_init "$RESULTS" "$MAIN_CORE" "$CORE" "${EAL_MEM[@]}" || die "crypto-perf set-up failed"
 log "worker lcore $CORE (crypto-perf main lcore $MAIN_CORE), $MEM_NOTE, $ROUNDS rounds"
 for cipher in "${CIPHERS[@]}"; do
 	for dir in "${DIRS[@]}"; do
-		calibrate_cperf "$cipher" "$dir"
-		: >"$RESULTS/crypto-perf-$cipher-$dir.txt"
+		cp_calibrate "$cipher" "$dir" "$(cperf_bufs "$cipher")" || die "crypto-perf calibration failed"
 		: >"$RESULTS/crypto-perf-$cipher-$dir.txt.mix"
 	done
 done
@@ -409,9 +316,9 @@ for cipher in "${CIPHERS[@]}"; do
 		f="$RESULTS/crypto-perf-$cipher-$dir.txt"
 		while read -r b m; do
 			RAW["$cipher/$dir/$b"]="$m"
-		done < <(parse_cperf "$f")
-		RAW_MIX["$cipher/$dir"]="$(parse_cperf "$f.mix" | awk '{ print $2; exit }')"
-		log "crypto-perf $cipher $dir (size Mops): $(parse_cperf "$f" | sort -n | tr '\n' ' ')"
+		done < <(cp_parse "$f")
+		RAW_MIX["$cipher/$dir"]="$(cp_parse "$f.mix" | awk '{ print $2; exit }')"
+		log "crypto-perf $cipher $dir (size Mops): $(cp_parse "$f" | sort -n | tr '\n' ' ')"
 	done
 done
 
@@ -419,11 +326,11 @@ done
 raw_mops() {
 	local cipher="$1" dir="$2" c="$3" i b t="" w=""
 	if [ "$c" != imix ]; then
-		echo "${RAW["$cipher/$dir/$(cipher_bytes "$cipher" "$c")"]:-0}"
+		echo "${RAW["$cipher/$dir/$(cp_cipher_bytes "$cipher" "$c")"]:-0}"
 		return
 	fi
 	for i in "${!IMIX_FRAMES[@]}"; do
-		b="$(cipher_bytes "$cipher" "${IMIX_FRAMES[$i]}")"
+		b="$(cp_cipher_bytes "$cipher" "${IMIX_FRAMES[$i]}")"
 		t="$t ${RAW["$cipher/$dir/$b"]:-0}"
 		w="$w ${IMIX_WEIGHTS[$i]}"
 	done
@@ -441,20 +348,13 @@ cat "$RESULTS"/hs-esp-bench-r*.csv | awk -F, '$1 != "cipher" {
 
 # Largest spread between rounds, (best - worst) / best in percent: of
 # crypto-perf (per cipher, direction and size) and of hs-esp-bench (per case).
-spread_cperf() {
-	awk -F, '/^[0-9]+,[0-9]+,[0-9]+,[0-9]+,[0-9]+,/ {
-		k = FILENAME "/" $2; if (!(k in hi) || $8 > hi[k]) hi[k] = $8
-		if (!(k in lo) || $8 < lo[k]) lo[k] = $8 }
-	END { for (k in hi) if (hi[k] > 0 && (hi[k] - lo[k]) / hi[k] > m) m = (hi[k] - lo[k]) / hi[k]
-		printf "%.0f\n", 100 * m }' "$RESULTS"/crypto-perf-*crypt.txt
-}
 spread_bench() {
 	cat "$RESULTS"/hs-esp-bench-r*.csv | awk -F, '$1 != "cipher" { k = $1 $2 $3
 		if (!(k in hi) || $7 > hi[k]) hi[k] = $7; if (!(k in lo) || $7 < lo[k]) lo[k] = $7 }
 	END { for (k in hi) if (hi[k] > 0 && (hi[k] - lo[k]) / hi[k] > m) m = (hi[k] - lo[k]) / hi[k]
 		printf "%.0f\n", 100 * m }'
 }
-SPREAD_CPERF="$(spread_cperf)"
+SPREAD_CPERF="$(cp_spread)"
 SPREAD_BENCH="$(spread_bench)"
 
 # ------------------------------------------------------------------ table

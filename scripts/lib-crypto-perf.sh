@@ -17,7 +17,7 @@
 # Ciphers: aes-gcm-128, aes-cbc-128-sha1. Callers may set CP_PRIO (an array,
 # e.g. (nice -n -20)) and CP_SECONDS (seconds per buffer size and run; at
 # least 1,000,000 operations: shorter runs are easily spoilt by a neighbour).
-# scripts/bench-esp.sh carries the same code inline (it predates this file).
+# Used by scripts/bench-esp.sh and scripts/bench-dataplane.sh.
 
 CP_PMD_SO=/usr/lib/x86_64-linux-gnu/dpdk/pmds-23.0/librte_crypto_ipsec_mb.so
 CP_EXTRA=()
