@@ -94,15 +94,6 @@ addr_from_ip(const uint8_t *l3, bool dst, struct hs_addr *a)
 	}
 }
 
-/* hs_addr_equal with fixed-size compares the compiler inlines. */
-static inline bool
-same_addr(const struct hs_addr *a, const struct hs_addr *b)
-{
-	if (a->family != b->family)
-		return false;
-	return a->family == AF_INET ? memcmp(a->v4, b->v4, 4) == 0 : memcmp(a->v6, b->v6, 16) == 0;
-}
-
 static inline bool
 is_local(const struct hs_dp *dp, const struct hs_addr *a)
 {
@@ -167,7 +158,7 @@ send_l3(struct hs_lcore *lc, struct rte_mbuf *m, const struct hs_addr *dst)
 	struct hs_addr nh;
 	uint16_t port;
 
-	if (lc->nh_valid && same_addr(&lc->nh_dst, dst)) {
+	if (lc->nh_valid && hs_addr_equal(&lc->nh_dst, dst)) {
 		port = lc->nh_port;
 		mac = lc->nh_mac;
 		goto resolved;

@@ -186,16 +186,6 @@ hs_prefix_format(const struct hs_prefix *p, char *buf, size_t len)
 }
 
 bool
-hs_addr_equal(const struct hs_addr *a, const struct hs_addr *b)
-{
-	if (a->family != b->family)
-		return false;
-	if (a->family != AF_INET && a->family != AF_INET6)
-		return true;
-	return memcmp(a->bytes, b->bytes, family_bytes(a->family)) == 0;
-}
-
-bool
 hs_prefix_contains(const struct hs_prefix *p, const struct hs_addr *a)
 {
 	unsigned int full, rest;

@@ -47,7 +47,21 @@ void hs_prefix_make(struct hs_prefix *p, const struct hs_addr *a, uint8_t len);
 const char *hs_addr_format(const struct hs_addr *a, char *buf, size_t len);
 const char *hs_prefix_format(const struct hs_prefix *p, char *buf, size_t len);
 
-bool hs_addr_equal(const struct hs_addr *a, const struct hs_addr *b);
+/*
+ * Same family and address (two unset addresses are equal). Inline, with
+ * fixed-size compares: workers call it per packet.
+ */
+static inline bool
+hs_addr_equal(const struct hs_addr *a, const struct hs_addr *b)
+{
+	if (a->family != b->family)
+		return false;
+	if (a->family == AF_INET)
+		return __builtin_memcmp(a->v4, b->v4, 4) == 0;
+	if (a->family == AF_INET6)
+		return __builtin_memcmp(a->v6, b->v6, 16) == 0;
+	return true;
+}
 bool hs_prefix_contains(const struct hs_prefix *p, const struct hs_addr *a);
 bool hs_prefix_equal(const struct hs_prefix *a, const struct hs_prefix *b);
 
