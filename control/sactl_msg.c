@@ -307,6 +307,7 @@ hs_sactl_send_sa(const struct hs_rings *r, const struct opts *o, const struct hs
 		hs_msg_init(&msg->hdr, type, sizeof(msg->sa), next_id());
 	msg->sa.del_spi = type == HS_MSG_SA_DEL ? o->spi : o->old_spi;
 	msg->sa.del_dir = (uint8_t)(o->dir < 0 ? HS_SA_OUT : o->dir);
+	msg->sa.origin = HS_SA_ORIGIN_MANUAL;
 	describe(&msg->sa, what, sizeof(what));
 	return send_msg(r, msg, what);
 }

@@ -183,7 +183,8 @@ struct hs_lcore {
 /* Options from the command line after EAL's. */
 struct hs_dp_opts {
 	const char *config_path;
-	bool interactive;    /* -i: console (issue: operator's console) */
+	bool interactive;    /* -i: the console's prompt on this terminal */
+	const char *cli_socket; /* --cli-socket PATH; NULL: the EAL runtime dir's */
 	uint32_t idle_sleep_us; /* sleep after idle_polls empty polls; 0: busy poll */
 	uint32_t idle_polls;
 	bool no_static_sas; /* start without the config's static SAs (tests) */
@@ -191,6 +192,7 @@ struct hs_dp_opts {
 };
 
 struct hs_sad;
+struct hs_console;
 struct hs_neigh;
 struct hs_routes;
 
@@ -219,6 +221,7 @@ struct hs_dp {
 	uint32_t local4[64];
 	uint8_t n_local4;
 	struct hs_esp_ctx main_esp; /* main lcore's IMB manager (key expansion) */
+	struct hs_console *console; /* console.h; main lcore only */
 	uint64_t tsc_hz;
 	uint64_t start_tsc;
 };
@@ -283,6 +286,9 @@ struct hs_sad_info {
 	unsigned int owner; /* worker index (hs_sad_owner) */
 	uint64_t install_tsc;
 	uint32_t lifetime_soft_sec, lifetime_hard_sec; /* 0: none */
+	uint8_t origin;	    /* enum hs_sa_origin */
+	uint16_t pfs_group; /* 0: none */
+	uint64_t ike_sa_id; /* 0: none */
 	const struct hs_msg_ts *ts; /* selectors (inbound check), n_ts of them */
 	uint8_t n_ts;
 };
@@ -350,6 +356,8 @@ bool hs_rings_acquire(struct hs_lcore *lc, uint32_t policy, struct rte_mbuf *m);
 bool hs_rings_punt(struct hs_lcore *lc, struct rte_mbuf *m);
 /* Worker: lifetime events from its ESP context to the control process. */
 void hs_rings_events(struct hs_lcore *lc);
+/* TSC of the last acquire raised for a policy; 0: none (console: negotiating). */
+uint64_t hs_rings_last_acquire(const struct hs_dp *dp, uint32_t policy);
 /* Main lcore: send one event (sad.c: time lifetimes); false: ring full, dropped. */
 bool hs_rings_event_send(struct hs_dp *dp, const struct hs_msg_event *ev);
 

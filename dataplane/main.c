@@ -3,8 +3,9 @@
  * hubsec-dataplane: EAL, options, start-up in dependency order, the main
  * lcore's loop (control rings, slow path, housekeeping), orderly shutdown.
  *
- *   hubsec-dataplane [EAL options] -- --config FILE [--idle-sleep-us N]
- *                    [--idle-polls N] [--busy-poll] [--no-static-sas] [--stats-on-exit]
+ *   hubsec-dataplane [EAL options] -- --config FILE [-i] [--cli-socket PATH]
+ *                    [--idle-sleep-us N] [--idle-polls N] [--busy-poll]
+ *                    [--no-static-sas] [--stats-on-exit]
  */
 #include <getopt.h>
 #include <signal.h>
@@ -20,6 +21,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf_dyn.h>
 
+#include "console.h"
 #include "dp.h"
 #include "dp_report.h"
 
@@ -47,6 +49,9 @@ usage(const char *prog)
 	fprintf(stderr,
 		"usage: %s [EAL options] -- --config FILE [options]\n"
 		"  --config FILE        the box's YAML configuration (required)\n"
+		"  -i, --interactive    the console's prompt on this terminal (hubsec> )\n"
+		"  --cli-socket PATH    the console's socket for hubsec-cli\n"
+		"                       (default: EAL runtime dir/" HS_CLI_SOCK_NAME ")\n"
 		"  --idle-sleep-us N    workers sleep N us after --idle-polls empty polls (default 100)\n"
 		"  --idle-polls N       empty polls before sleeping (default 64)\n"
 		"  --busy-poll          never sleep (benchmarks)\n"
@@ -60,6 +65,8 @@ parse_opts(struct hs_dp_opts *o, int argc, char **argv)
 {
 	static const struct option longs[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "interactive", no_argument, NULL, 'i' },
+		{ "cli-socket", required_argument, NULL, 'S' },
 		{ "idle-sleep-us", required_argument, NULL, 's' },
 		{ "idle-polls", required_argument, NULL, 'p' },
 		{ "busy-poll", no_argument, NULL, 'b' },
@@ -73,10 +80,16 @@ parse_opts(struct hs_dp_opts *o, int argc, char **argv)
 	o->idle_sleep_us = 100;
 	o->idle_polls = 64;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:h", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:ih", longs, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			o->config_path = optarg;
+			break;
+		case 'i':
+			o->interactive = true;
+			break;
+		case 'S':
+			o->cli_socket = optarg;
 			break;
 		case 's':
 			o->idle_sleep_us = (uint32_t)strtoul(optarg, NULL, 10);
@@ -257,6 +270,7 @@ main_loop(struct hs_dp *dp)
 		hs_rings_poll(dp);
 		hs_sad_housekeeping(dp, now);
 		hs_neigh_housekeeping(dp, now);
+		hs_console_poll(dp);
 		usleep(MAIN_IDLE_US);
 	}
 }
@@ -265,6 +279,7 @@ static void
 stop(struct hs_dp *dp)
 {
 	rte_eal_mp_wait_lcore();
+	hs_console_fini(dp);
 	if (dp->opts.stats_on_exit)
 		hs_report_print(dp, stdout);
 	hs_port_stop_all(dp);
@@ -309,6 +324,9 @@ main(int argc, char **argv)
 	printf("hubsec-dataplane: %s: %u worker(s), %u port(s), running\n", dp.cfg->hostname,
 		dp.n_workers, dp.n_ports);
 	fflush(stdout);
+	rc = hs_console_init(&dp);
+	if (rc != 0)
+		fprintf(stderr, "hubsec: console: %s (the box runs without it)\n", strerror(-rc));
 	main_loop(&dp);
 	stop(&dp);
 	rte_eal_cleanup();

@@ -640,3 +640,13 @@ hs_rings_install_static(struct hs_dp *dp)
 			failed);
 	return failed == 0 ? 0 : -EINVAL;
 }
+
+uint64_t
+hs_rings_last_acquire(const struct hs_dp *dp, uint32_t policy)
+{
+	const struct hs_hold *h = dp->rings.hold;
+
+	if (h == NULL || policy >= HS_POLICIES_MAX)
+		return 0;
+	return atomic_load_explicit(&h->last_acquire[policy], memory_order_relaxed);
+}

@@ -436,7 +436,8 @@ hs_sad_walk(const struct hs_dp *dp, hs_sad_walk_fn fn, void *arg)
 		info = (struct hs_sad_info){ .slot = i, .dir = s->dir, .map = s->map, .seq = s->seq,
 			.acl_line = s->acl_line, .peer = s->peer, .owner = s->owner,
 			.install_tsc = s->install_tsc, .lifetime_soft_sec = s->soft_sec,
-			.lifetime_hard_sec = s->hard_sec, .ts = s->sel ? s->sel->ts : NULL,
+			.lifetime_hard_sec = s->hard_sec, .origin = s->origin,
+			.pfs_group = s->pfs_group, .ike_sa_id = s->ike_sa_id, .ts = s->sel ? s->sel->ts : NULL,
 			.n_ts = (uint8_t)(s->sel ? RTE_MIN(s->sel->n, 255u) : 0) };
 		fn(s->sa, &info, arg);
 	}

@@ -49,6 +49,9 @@ struct hs_sad_slot {
 	struct hs_addr peer;
 	uint64_t install_tsc;
 	uint32_t soft_sec, hard_sec;
+	uint8_t origin; /* enum hs_sa_origin */
+	uint16_t pfs_group;
+	uint64_t ike_sa_id;
 	char map[HS_MSG_NAME_MAX];
 };
 

@@ -221,6 +221,9 @@ slot_fill(struct hs_dp *dp, const struct hs_msg_sa *msg, struct hs_sa *sa, struc
 	s->install_tsc = rte_get_tsc_cycles();
 	s->soft_sec = msg->lifetime_soft_sec;
 	s->hard_sec = msg->lifetime_hard_sec;
+	s->origin = msg->origin;
+	s->pfs_group = msg->pfs_group;
+	s->ike_sa_id = msg->ike_sa_id;
 	memcpy(s->map, msg->map, sizeof(s->map));
 	return i;
 }

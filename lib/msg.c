@@ -8,6 +8,13 @@
 
 static const char *const type_names[HS_MSG_TYPE_MAX] = { HS_MSG_TYPES(HS_ENUM_STR) };
 static const char *const counter_names[HS_RC_MAX] = { HS_RINGS_COUNTERS(HS_ENUM_STR) };
+static const char *const origin_names[HS_SA_ORIGIN_MAX] = { HS_SA_ORIGINS(HS_ENUM_STR) };
+
+const char *
+hs_sa_origin_name(enum hs_sa_origin o)
+{
+	return (unsigned)o < HS_SA_ORIGIN_MAX ? origin_names[o] : "unknown";
+}
 
 static const uint32_t type_len[HS_MSG_TYPE_MAX] = {
 	[HS_MSG_SA_ADD] = sizeof(struct hs_msg_sa),
@@ -89,6 +96,7 @@ hs_msg_sa_from_static(const struct hs_config *cfg, const struct hs_config_static
 	if (type != HS_MSG_SA_ADD && type != HS_MSG_SA_REPLACE)
 		return -EINVAL;
 	hs_msg_init(&msg->hdr, type, sizeof(*msg), id);
+	msg->origin = HS_SA_ORIGIN_STATIC;
 	snprintf(msg->map, sizeof(msg->map), "%s", s->map_name);
 	msg->seq = s->seq;
 	msg->acl_line = static_acl_line(s);

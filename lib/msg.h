@@ -22,7 +22,7 @@
 #include "hs_common.h"
 #include "sa.h"
 
-#define HS_MSG_VERSION 1
+#define HS_MSG_VERSION 2
 
 #define HS_RING_SA "hs_sa"
 #define HS_RING_ACK "hs_ack"
@@ -70,6 +70,15 @@ struct hs_msg_ts {
 	uint16_t rport_lo, rport_hi;
 };
 
+/* Where an SA came from: the console's in-use settings and session status. */
+#define HS_SA_ORIGINS(X)                                                                           \
+	X(HS_SA_ORIGIN_MANUAL, "manual") /* pushed by hand (hubsec-sactl): no IKE SA */          \
+	X(HS_SA_ORIGIN_STATIC, "static") /* the config's static-sas: no IKE SA */                \
+	X(HS_SA_ORIGIN_IKEV1, "IKEv1")                                                             \
+	X(HS_SA_ORIGIN_IKEV2, "IKEv2")
+enum hs_sa_origin { HS_SA_ORIGINS(HS_ENUM_ITEM) HS_SA_ORIGIN_MAX };
+const char *hs_sa_origin_name(enum hs_sa_origin o);
+
 /*
  * SA pair for one crypto-map entry. acl_line 0 means the SA covers every
  * permit line of the entry (IKEv2, one child SA for all subnets); n >= 1 is
@@ -91,6 +100,9 @@ struct hs_msg_sa {
 	uint32_t lifetime_hard_sec;
 	uint32_t del_spi;	    /* HS_MSG_SA_DEL: the SPI; REPLACE: old outbound SPI */
 	uint8_t del_dir;	    /* HS_MSG_SA_DEL: enum hs_sa_dir */
+	uint8_t origin;		    /* enum hs_sa_origin */
+	uint16_t pfs_group;	    /* DH group of the child SA's own exchange; 0: none */
+	uint64_t ike_sa_id;	    /* the control process's IKE SA (0: none): sessions */
 };
 
 struct hs_msg_ack {

@@ -69,7 +69,8 @@ enum hs_sa_state { HS_SA_STATES(HS_ENUM_ITEM) HS_SA_STATE_MAX };
 #define HS_SA_EVENTS(X)                                                                            \
 	X(HS_SA_EV_SOFT_LIMIT, "soft-limit")                                                       \
 	X(HS_SA_EV_HARD_LIMIT, "hard-limit")                                                       \
-	X(HS_SA_EV_SEQ_NEAR_WRAP, "seq-near-wrap")
+	X(HS_SA_EV_SEQ_NEAR_WRAP, "seq-near-wrap")                                                 \
+	X(HS_SA_EV_DELETED, "deleted") /* removed by the operator (clear crypto sa) */
 enum hs_sa_event_kind { HS_SA_EVENTS(HS_ENUM_ITEM) HS_SA_EV_MAX };
 
 #define HS_ENC_KEY_MAX 36  /* AES-256 key + 4-byte GCM salt (RFC 4106 §8.1) */

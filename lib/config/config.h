@@ -474,4 +474,7 @@ const char *hs_config_ike_auth_name(enum hs_config_ike_auth a);
 const char *hs_config_natt_name(enum hs_config_natt n);
 const char *hs_config_autovpn_role_name(enum hs_config_autovpn_role r);
 
+/* An ACL line's protocol as the config writes it ("ip", "tcp", "47"); buf for numbers. */
+const char *hs_cfg_proto_name(const struct hs_config_acl_line *l, char *buf, size_t len);
+
 #endif /* HS_CONFIG_H */

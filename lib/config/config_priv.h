@@ -118,7 +118,6 @@ void hs_cfg_parse_autovpn(struct hs_cfg_ctx *c, const struct hs_cfg_node *n);
 
 /* Names for hs_config_dump(): a transform ("esp-aes-256"), an ACL protocol ("tcp", "47"). */
 const char *hs_cfg_transform_name(bool cipher, int alg);
-const char *hs_cfg_proto_name(const struct hs_config_acl_line *l, char *buf, size_t len);
 
 /* config_validate.c: cross references, uniqueness, defaults from references. */
 void hs_cfg_validate(struct hs_cfg_ctx *c);

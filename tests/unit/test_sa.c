@@ -462,7 +462,7 @@ test_names(void)
 	static const char *const integs[] = {
 		"none", "hmac-sha1-96", "hmac-sha256-128", "hmac-sha384-192", "hmac-sha512-256"};
 	static const char *const states[] = {"ACTIVE", "SOFT-EXPIRED", "EXPIRED", "DEAD"};
-	static const char *const events[] = {"soft-limit", "hard-limit", "seq-near-wrap"};
+	static const char *const events[] = {"soft-limit", "hard-limit", "seq-near-wrap", "deleted"};
 	static const char *const dfs[] = {"copy", "set", "clear"};
 
 	CU_ASSERT_EQUAL(HS_ARRAY_SIZE(ciphers), HS_CIPHER_MAX);
