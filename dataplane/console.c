@@ -238,6 +238,10 @@ hs_console_exec(struct hs_dp *dp, const char *line, FILE *out)
 	bool ambiguous;
 	int i, rc;
 
+	if (c == NULL) {
+		fprintf(out, "%% The console is not initialised\n");
+		return -ENODEV;
+	}
 	if (strlen(line) >= sizeof(buf)) {
 		fprintf(out, "%% Line too long (at most %zu characters)\n", sizeof(buf) - 1);
 		return -EINVAL;

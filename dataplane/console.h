@@ -65,6 +65,7 @@ struct hs_cli_base {
 	uint64_t dp_drops[HS_DPDROP_MAX];
 	uint64_t esp_drops[HS_DROP_MAX];
 	uint64_t *policy; /* [HS_POLICIES_MAX] */
+	uint64_t policy_gen; /* tables generation the policy baseline belongs to */
 };
 
 /* Port counters at the previous "show port stats", for the rates. */
@@ -136,6 +137,11 @@ uint64_t hs_cli_dp_drops(const struct hs_dp *dp, const struct hs_console *c, enu
 uint64_t hs_cli_esp_drops(const struct hs_dp *dp, const struct hs_console *c,
 	enum hs_drop_reason r);
 uint64_t hs_cli_policy_hits(const struct hs_dp *dp, const struct hs_console *c, uint32_t policy);
+/*
+ * Before writing policy baselines: policy indexes mean something else in a
+ * new tables generation, so an old baseline is dropped (zeroed) first.
+ */
+void hs_cli_policy_base_sync(const struct hs_dp *dp, struct hs_console *c);
 
 /*
  * console_ike.c: relay a command to hubsec-control's socket. Returns 0 with

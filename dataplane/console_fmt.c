@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include <rte_cycles.h>
@@ -163,6 +164,14 @@ hs_cli_esp_drops(const struct hs_dp *dp, const struct hs_console *c, enum hs_dro
 	return sub(hs_report_esp_drops(dp, r), c->base.esp_drops[r]);
 }
 
+static uint64_t
+tables_gen(const struct hs_dp *dp)
+{
+	const struct hs_tables *t = atomic_load(&dp->tables);
+
+	return t != NULL ? t->generation : 0;
+}
+
 uint64_t
 hs_cli_policy_hits(const struct hs_dp *dp, const struct hs_console *c, uint32_t policy)
 {
@@ -172,5 +181,18 @@ hs_cli_policy_hits(const struct hs_dp *dp, const struct hs_console *c, uint32_t 
 		return 0;
 	for (unsigned int w = 0; w < dp->n_workers; w++)
 		hits += dp->workers[w]->policy[policy].hits;
+	if (c->base.policy_gen != tables_gen(dp))
+		return hits; /* a baseline of other tables: not ours to subtract */
 	return sub(hits, c->base.policy[policy]);
+}
+
+void
+hs_cli_policy_base_sync(const struct hs_dp *dp, struct hs_console *c)
+{
+	uint64_t gen = tables_gen(dp);
+
+	if (c->base.policy_gen == gen)
+		return;
+	memset(c->base.policy, 0, HS_POLICIES_MAX * sizeof(c->base.policy[0]));
+	c->base.policy_gen = gen;
 }

@@ -4,9 +4,11 @@
  * editing, history, TAB completion and '?' help come from it. Its parse
  * instances are generated at start from the command table (console.c), one
  * per pattern and one more with "json"; crypto-map and access-list names
- * complete from the configuration. Two catch-all instances pass any other
- * line to the dispatcher, which accepts Cisco abbreviations ("sh cry ipsec
- * sa") and prints the usage of a bad line. Polled from the main lcore's
+ * complete from the configuration. One catch-all instance (a token type of
+ * ours that takes the whole line) passes any other line to the dispatcher,
+ * which accepts Cisco abbreviations ("sh cry ipsec sa") and prints the usage
+ * of a bad line. It refuses the lines a generated instance takes, because
+ * cmdline calls two full matches ambiguous. Polled from the main lcore's
  * loop, never blocking it.
  */
 #include <errno.h>
@@ -72,7 +74,6 @@ on_line(void *parsed, struct cmdline *cl, void *data)
 	for (unsigned int k = 0; k < d->n_tokens; k++) {
 		const char *w = res + k * STR_TOKEN_SIZE;
 
-		/* The catch-all's second token is the rest of the line (a multi string). */
 		len += (size_t)snprintf(line + len, sizeof(line) - len, "%s%s", k ? " " : "", w);
 		if (len >= sizeof(line))
 			break;
@@ -178,12 +179,95 @@ make_inst(const struct prompt *p, const struct hs_cli_cmd *cmd, bool json)
 	return inst;
 }
 
-/* Any word, then optionally the rest of the line: handed to the dispatcher as is. */
-static cmdline_parse_inst_t *
-make_catch_all(bool rest)
+/* Is w one of the '#'-separated names (NULL: any word)? */
+static bool
+in_names(const char *names, const char *w)
 {
-	cmdline_parse_inst_t *inst = calloc(1, sizeof(*inst) + 3 * sizeof(void *));
-	cmdline_parse_token_string_t *tok = calloc(2, sizeof(*tok));
+	size_t len = strlen(w);
+
+	if (names == NULL)
+		return true;
+	for (const char *p = names; *p != '\0'; p += strcspn(p, "#"), p += *p == '#') {
+		if (strncmp(p, w, len) == 0 && (p[len] == '\0' || p[len] == '#'))
+			return true;
+	}
+	return false;
+}
+
+/* Does a generated instance take these words exactly as typed? */
+static bool
+exact_match(const struct prompt *p, char *const w[], unsigned int n)
+{
+	for (unsigned int i = 0; i < hs_cli_n_cmds; i++) {
+		const char *pat = hs_cli_cmds[i].pattern;
+		unsigned int k = 0;
+		bool ok = true;
+
+		while (*pat != '\0' && ok) {
+			size_t len = strcspn(pat, " ");
+
+			if (k == n)
+				ok = false;
+			else if (strncmp(pat, "<MAP>", len) == 0 && len == 5)
+				ok = in_names(p->names[0], w[k]);
+			else if (strncmp(pat, "<ACL>", len) == 0 && len == 5)
+				ok = in_names(p->names[1], w[k]);
+			else if (pat[0] != '<')
+				ok = strlen(w[k]) == len && strncmp(pat, w[k], len) == 0;
+			k++;
+			pat += len;
+			pat += strspn(pat, " ");
+		}
+		if (ok && (k == n || (k + 1 == n && hs_cli_cmds[i].json && strcmp(w[k], "json") == 0)))
+			return true;
+	}
+	return false;
+}
+
+/* The catch-all token: the rest of the line, unless a generated instance takes it. */
+static int
+rest_parse(cmdline_parse_token_hdr_t *tk, const char *buf, void *res, unsigned int ressize)
+{
+	char line[HS_CLI_LINE_MAX], copy[HS_CLI_LINE_MAX], *w[HS_CLI_WORDS_MAX + 1], *save = NULL;
+	size_t len = strcspn(buf, "\r\n");
+	unsigned int n = 0;
+
+	(void)tk;
+	if (len == 0 || len >= sizeof(line) || (res != NULL && len >= ressize))
+		return -1;
+	memcpy(line, buf, len);
+	line[len] = '\0';
+	memcpy(copy, line, len + 1);
+	for (char *t = strtok_r(copy, " \t", &save); t != NULL; t = strtok_r(NULL, " \t", &save)) {
+		if (n == HS_CLI_WORDS_MAX + 1)
+			break;
+		w[n++] = t;
+	}
+	if (n <= HS_CLI_WORDS_MAX && exact_match(the_prompt, w, n))
+		return -1;
+	if (res != NULL)
+		memcpy(res, line, len + 1);
+	return (int)len;
+}
+
+static int
+rest_help(cmdline_parse_token_hdr_t *tk, char *dst, unsigned int size)
+{
+	(void)tk;
+	snprintf(dst, size, "LINE");
+	return 0;
+}
+
+static struct cmdline_token_ops rest_ops = {
+	.parse = rest_parse,
+	.get_help = rest_help,
+};
+
+static cmdline_parse_inst_t *
+make_catch_all(void)
+{
+	cmdline_parse_inst_t *inst = calloc(1, sizeof(*inst) + 2 * sizeof(void *));
+	cmdline_parse_token_hdr_t *tok = calloc(1, sizeof(*tok));
 	struct inst_data *d = calloc(1, sizeof(*d));
 
 	if (inst == NULL || tok == NULL || d == NULL) {
@@ -192,17 +276,10 @@ make_catch_all(bool rest)
 		free(d);
 		return NULL;
 	}
-	tok[0].hdr.ops = &cmdline_token_string_ops;
-	tok[0].hdr.offset = 0;
-	tok[0].string_data.str = NULL;
-	inst->tokens[0] = &tok[0].hdr;
-	if (rest) {
-		tok[1].hdr.ops = &cmdline_token_string_ops;
-		tok[1].hdr.offset = STR_TOKEN_SIZE;
-		tok[1].string_data.str = TOKEN_STRING_MULTI;
-		inst->tokens[1] = &tok[1].hdr;
-	}
-	d->n_tokens = rest ? 2 : 1;
+	tok->ops = &rest_ops;
+	tok->offset = 0;
+	inst->tokens[0] = tok;
+	d->n_tokens = 1;
 	d->catch_all = true;
 	inst->f = on_line;
 	inst->data = d;
@@ -213,7 +290,7 @@ make_catch_all(bool rest)
 static int
 build_ctx(struct prompt *p)
 {
-	unsigned int max = 2 * hs_cli_n_cmds + 2;
+	unsigned int max = 2 * hs_cli_n_cmds + 1;
 
 	p->ctx = calloc(max + 1, sizeof(*p->ctx));
 	if (p->ctx == NULL)
@@ -227,13 +304,9 @@ build_ctx(struct prompt *p)
 			p->ctx[p->n_inst++] = inst;
 		}
 	}
-	for (int rest = 0; rest <= 1; rest++) {
-		cmdline_parse_inst_t *inst = make_catch_all(rest);
-
-		if (inst == NULL)
-			return -ENOMEM;
-		p->ctx[p->n_inst++] = inst;
-	}
+	p->ctx[p->n_inst] = make_catch_all();
+	if (p->ctx[p->n_inst++] == NULL)
+		return -ENOMEM;
 	p->ctx[p->n_inst] = NULL;
 	return 0;
 }

@@ -230,6 +230,7 @@ hs_cli_clear_access_list(struct hs_dp *dp, struct hs_console *c, const struct hs
 
 	if (acl == NULL)
 		return -ENOENT;
+	hs_cli_policy_base_sync(dp, c);
 	for (uint32_t i = 0; t != NULL && i < t->n_policies && i < HS_POLICIES_MAX; i++)
 		if (policy_of(&t->policies[i], acl))
 			c->base.policy[i] = raw_hits(dp, i);
@@ -433,8 +434,6 @@ hs_cli_show_running_config(struct hs_dp *dp, struct hs_console *c, const struct 
 {
 	(void)c;
 	(void)a;
-	fprintf(o->f, "! hubsec running configuration (%s), secrets masked\n",
-		dp->cfg->path != NULL ? dp->cfg->path : "?");
 	hs_config_dump(dp->cfg, o->f);
 	return 0;
 }

@@ -583,6 +583,7 @@ hs_cli_clear_counters(struct hs_dp *dp, struct hs_console *c, const struct hs_cl
 		c->base.dp_drops[r] = hs_report_dp_drops(dp, r);
 	for (int r = 0; r < HS_DROP_MAX; r++)
 		c->base.esp_drops[r] = hs_report_esp_drops(dp, r);
+	hs_cli_policy_base_sync(dp, c);
 	for (uint32_t p = 0; t != NULL && p < t->n_policies && p < HS_POLICIES_MAX; p++) {
 		uint64_t hits = 0;
 

@@ -78,11 +78,14 @@ static SA pair per SA, frames round-robin over the SAs' selectors).
                    (sampling costs a few % of the rate in that round)
   --keep           keep the generated configs and pcaps (in /tmp/dpbXXXX)
   --no-nice        run the tools at normal priority (default as root: nice -20)
+  --console-load CMD  while hubsec is measured, run "hubsec-cli CMD" back to back on CPU 0
+                   (the main lcore's), e.g. "show crypto ipsec sa json": the console must
+                   not slow the worker (scripts/bench-console.sh compares with and without)
 
 Notes: inbound SAs have replay-window-size 0 (infinite_rx replays the same sequence
 numbers). The pcap port keeps its own MAC (net_pcap cannot change it): frames are
 addressed to 02:70:63:61:70:00. Ports are probed by the dataplane from the config, not
-by EAL --vdev (see "mbuf dynfield" in the output). Needs hugepages (scripts/setup.sh),
+by EAL --vdev. Needs hugepages (scripts/setup.sh),
 dpdk-testpmd and dpdk-test-crypto-perf (dpdk-dev), python3-cryptography, and
 meson setup build-dpbench && ninja -C build-dpbench.
 EOF
@@ -102,6 +105,7 @@ KEEP=0
 NICE=1
 PERF=0
 WAIT_IDLE=3
+CONSOLE_LOAD=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) SET=quick ;;
@@ -109,7 +113,8 @@ while [ $# -gt 0 ]; do
 	--keep) KEEP=1 ;;
 	--perf) PERF=1 ;;
 	--no-nice) NICE=0 ;;
-	--cases | --rounds | --windows | --seconds | --workers | --builddir | --results | --wait-idle)
+	--cases | --rounds | --windows | --seconds | --workers | --builddir | --results | --wait-idle | \
+		--console-load)
 		[ $# -ge 2 ] || die "$1 needs a value"
 		case "$1" in
 		--cases) CASES_ARG="$2" SET=list ;;
@@ -120,6 +125,7 @@ while [ $# -gt 0 ]; do
 		--builddir) BUILDDIR="$2" ;;
 		--results) RESULTS="$2" ;;
 		--wait-idle) WAIT_IDLE="$2" ;;
+		--console-load) CONSOLE_LOAD="$2" ;;
 		esac
 		shift
 		;;
@@ -238,6 +244,8 @@ if [ -z "$BUILDDIR" ]; then
 fi
 DP="$ROOT/${BUILDDIR:-build-dpbench}/dataplane/hubsec-dataplane"
 [ -x "$DP" ] || die "$DP not built: meson setup build-dpbench && ninja -C build-dpbench"
+CLI="$ROOT/${BUILDDIR:-build-dpbench}/control/hubsec-cli"
+[ -z "$CONSOLE_LOAD" ] || [ -x "$CLI" ] || die "$CLI not built"
 TESTPMD="$(command -v dpdk-testpmd || true)"
 [ -n "$TESTPMD" ] || die "dpdk-testpmd not found: apt-get install dpdk-dev"
 "$PY" -c 'import cryptography' 2>/dev/null ||
@@ -378,6 +386,23 @@ perf_worker() {
 # measure TOOL CASE W ROUND: start hubsec or testpmd in the case directory,
 # sample its port counters, stop it. Windows go to RESULTS/TOOL-ID-wW-rR.json.
 FAILED=0
+# Console commands back to back on CPU 0 until killed; counts them in RESULTS/console-ID.
+# shellcheck disable=SC2317 # reached through "&"
+console_load() {
+	local n=0 bad=0 t0
+	t0=$(date +%s.%N)
+	trap 'echo "$n $bad $t0 $(date +%s.%N)" >"$RESULTS/console-$1.count"; exit 0' TERM
+	while :; do
+		# shellcheck disable=SC2086 # CONSOLE_LOAD is words
+		if taskset -c 0 "$CLI" --file-prefix "$PREFIX" $CONSOLE_LOAD >/dev/null 2>&1; then
+			n=$((n + 1))
+		else
+			bad=$((bad + 1))
+			sleep 0.05 # not up yet
+		fi
+	done
+}
+
 measure() {
 	local tool="$1" c="$2" w="$3" r="$4" d="${CDIR["$2/$3"]}" id rc=0 pid ports vin vout
 	id="$(echo "$c" | tr / -)-w$w-r$r"
@@ -402,6 +427,11 @@ measure() {
 	pid=$!
 	CHILD=$pid
 	[ "$tool" = testpmd ] || sargs=(--hubsec)
+	local loadpid=""
+	if [ -n "$CONSOLE_LOAD" ] && [ "$tool" = hubsec ]; then
+		console_load "$id" &
+		loadpid=$!
+	fi
 	local perfpid="" pdata="$RESULTS/perf-$id"
 	if [ "$PERF" -eq 1 ] && [ "$tool" = hubsec ] && [ "$r" -eq 1 ]; then
 		perf_worker "$pid" "$pdata" &
@@ -413,6 +443,10 @@ measure() {
 	if ! kill -0 "$pid" 2>/dev/null; then
 		rc=1
 		warn "$tool stopped during $c ($w workers, round $r): see $logf"
+	fi
+	if [ -n "$loadpid" ]; then
+		kill "$loadpid" 2>/dev/null || true
+		wait "$loadpid" 2>/dev/null || true
 	fi
 	kill -INT "$pid" 2>/dev/null || true
 	for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
@@ -628,9 +662,12 @@ EOF
 		echo "WARNING: the rates varied (others' load on this machine, or on the host: a VM's cpu%"
 		echo "         does not show that): the figures are lower bounds; rerun when it is quiet."
 	fi
-	echo "ports:   probed by the dataplane from the config: with EAL --vdev net_pcap it fails at start"
-	echo "         ('start-up: No such file or directory'): net_pcap's 8-byte Rx timestamp dynfield,"
-	echo "         registered first, leaves no room for hubsec's 28-byte hs_mbuf_meta (dp.h, main.c)."
+	if [ -n "$CONSOLE_LOAD" ]; then
+		cat "$RESULTS"/console-*.count 2>/dev/null | awk -v c="$CONSOLE_LOAD" '
+			{ n += $1; bad += $2; t += $4 - $3 }
+			END { printf "console: \"hubsec-cli %s\" back to back on CPU 0 during every hubsec run:" \
+				" %d answered (%.0f/s), %d refused or not yet up\n", c, n, t > 0 ? n / t : 0, bad }'
+	fi
 } | tee "$RESULTS/summary.txt"
 
 [ "$FAILED" -eq 0 ] || {

@@ -4,7 +4,8 @@
 # The two-site demo (seed 003: Cisco's "A Technical Look at IPSEC VPN Tunnel
 # Creation"): two hubsec concentrators on virtual Ethernet links in network
 # namespaces, an IPsec tunnel between them with static SAs, pings through
-# it, and the SA counters. Everything it creates is removed when it ends,
+# it, and the console's view of them (hubsec-cli: show crypto ipsec sa,
+# show crypto session, show access-list, ...). Everything it creates is removed when it ends,
 # also on failure or Ctrl-C. Must run as root; exits non-zero if a ping fails.
 #
 #   scripts/demo.sh [--no-setup] [--builddir DIR] [--keep-running]
@@ -12,7 +13,8 @@
 #   --no-setup      do not run scripts/setup.sh (packages, hugepages, build)
 #   --builddir DIR  meson build directory (default: build)
 #   --keep-running  after the pings, wait for Enter before tearing down (try
-#                   "ip netns exec hs-yellow ping 172.16.10.11" meanwhile)
+#                   "ip netns exec hs-yellow ping 172.16.10.11" and
+#                   "build/control/hubsec-cli --file-prefix hs-site1 help" meanwhile)
 #
 #         site 1                                                  site 2
 #  YELLOW 192.168.100.10 --+                                    +-- PURPLE 172.16.10.11
@@ -66,6 +68,7 @@ NS_S1=hs-s1 NS_S2=hs-s2 NS_LAN=hs-lan1
 NAMESPACES=("$NS_YELLOW" "$NS_BLUE" "$NS_PURPLE" "$NS_S1" "$NS_S2" "$NS_LAN")
 PREFIXES=(hs-site1 hs-site2) # DPDK --file-prefix of each dataplane
 DP="$BUILDDIR/dataplane/hubsec-dataplane"
+CLI="$BUILDDIR/control/hubsec-cli"
 CONF="$ROOT/scripts/configs"
 LOGDIR="$(mktemp -d /tmp/hubsec-demo.XXXXXX)"
 PIDS=()
@@ -250,23 +253,26 @@ ping_ns "$NS_PURPLE" 192.168.100.10 "PURPLE -> YELLOW, started from site 2"
 
 # ---------------------------------------------------------------- counters
 
-# telemetry PREFIX COMMAND: one DPDK telemetry query (dpdk-telemetry.py).
-telemetry() {
-	printf '%s\n' "$2" | dpdk-telemetry.py -f "$1" 2>/dev/null | grep -F "\"${2%%,*}\"" |
-		sed 's/^--> //' || true
+# cli PREFIX COMMAND...: one console command, as an operator types it.
+cli() {
+	local prefix="$1"
+	shift
+	printf '    %shubsec-cli --file-prefix %s %s%s\n' "$BOLD" "$prefix" "$*" "$OFF"
+	"$CLI" --file-prefix "$prefix" "$@" 2>&1 | sed 's/^/    /' || true
 }
-if command -v dpdk-telemetry.py >/dev/null; then
-	step "Live counters over DPDK telemetry (dpdk-telemetry.py -f hs-site1)"
-	say "/hubsec/sa                 $(telemetry hs-site1 /hubsec/sa)"
-	say "/hubsec/sa,out/0x1001      $(telemetry hs-site1 /hubsec/sa,out/0x1001 |
-		grep -oE '"(spi|state|packets|bytes|seq_out)": [^,}]*' | tr '\n' ' ')"
-fi
+step "The console of site 1 (hubsec-cli; the same commands at the -i prompt)"
+cli hs-site1 show crypto ipsec sa peer 10.255.2.2
+cli hs-site1 show crypto session
+cli hs-site1 show crypto isakmp sa
+cli hs-site1 show access-list
+cli hs-site1 show drops
 if [ "$KEEP" -eq 1 ]; then
 	step "Running. Try: ip netns exec $NS_YELLOW ping 172.16.10.11"
+	say "and: $CLI --file-prefix hs-site1 show crypto ipsec sa"
 	read -r -p "    Press Enter to tear down... " _ || true
 fi
 
-step "Stopping the dataplanes: their counters (--stats-on-exit), like 'show crypto ipsec sa'"
+step "Stopping the dataplanes: their counters at exit (--stats-on-exit)"
 for i in 0 1; do
 	kill -TERM "${PIDS[$i]}" 2>/dev/null || true
 done
