@@ -39,7 +39,7 @@ struct prompt {
 	cmdline_parse_ctx_t *ctx; /* NULL-terminated */
 	unsigned int n_inst;
 	struct hs_dp *dp;
-	char *names[2]; /* "a#b#c" of crypto maps, access lists */
+	char *names[3]; /* "a#b#c" of crypto maps, access lists, ports (ids and names) */
 };
 
 /*
@@ -103,6 +103,27 @@ join_names(const char *const *names, unsigned int n)
 	return s;
 }
 
+/*
+ * <PORT> completes from the port ids and interface names; a list (not any
+ * word) also keeps "show port stats all" from matching two instances.
+ */
+static int
+make_port_names(struct prompt *p)
+{
+	const struct hs_dp *dp = p->dp;
+	char ids[HS_PORTS_MAX][8];
+	const char *v[2 * HS_PORTS_MAX];
+	unsigned int n = 0;
+
+	for (uint16_t i = 0; i < dp->n_ports; i++) {
+		snprintf(ids[i], sizeof(ids[i]), "%u", dp->ports[i].port_id);
+		v[n++] = ids[i];
+		v[n++] = dp->ports[i].cfg->name;
+	}
+	p->names[2] = join_names(v, n);
+	return 0;
+}
+
 static int
 make_names(struct prompt *p, const struct hs_config *cfg)
 {
@@ -119,7 +140,7 @@ make_names(struct prompt *p, const struct hs_config *cfg)
 	p->names[0] = join_names(maps, nm);
 	p->names[1] = join_names(acls, cfg->n_acls);
 	free(acls);
-	return 0;
+	return make_port_names(p);
 }
 
 static const char *
@@ -130,6 +151,8 @@ token_string(const struct prompt *p, const char *word, size_t len, char **owned)
 		return p->names[0];
 	if (len == 5 && strncmp(word, "<ACL>", 5) == 0)
 		return p->names[1];
+	if (len == 6 && strncmp(word, "<PORT>", 6) == 0)
+		return p->names[2];
 	if (word[0] == '<')
 		return NULL; /* any word */
 	*owned = strndup(word, len);
@@ -212,6 +235,8 @@ exact_match(const struct prompt *p, char *const w[], unsigned int n)
 				ok = in_names(p->names[0], w[k]);
 			else if (strncmp(pat, "<ACL>", len) == 0 && len == 5)
 				ok = in_names(p->names[1], w[k]);
+			else if (strncmp(pat, "<PORT>", len) == 0 && len == 6)
+				ok = in_names(p->names[2], w[k]);
 			else if (pat[0] != '<')
 				ok = strlen(w[k]) == len && strncmp(pat, w[k], len) == 0;
 			k++;
@@ -360,7 +385,8 @@ free_inst(cmdline_parse_inst_t *inst)
 			const char *s = t->string_data.str;
 
 			/* Literal words are strdup'ed; the name lists are shared. */
-			if (s != NULL && s != the_prompt->names[0] && s != the_prompt->names[1])
+			if (s != NULL && s != the_prompt->names[0] && s != the_prompt->names[1] &&
+				s != the_prompt->names[2])
 				free((void *)(uintptr_t)s);
 		}
 	}
@@ -385,6 +411,7 @@ hs_console_prompt_close(struct hs_console *c)
 	free(p->ctx);
 	free(p->names[0]);
 	free(p->names[1]);
+	free(p->names[2]);
 	free(p);
 	c->prompt = NULL;
 	the_prompt = NULL;

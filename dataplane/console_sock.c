@@ -23,7 +23,13 @@
 #include "console.h"
 
 #define HS_CLI_CONNS_MAX 8
-#define CONN_TIMEOUT_S 30 /* a client that neither asks nor reads in time is closed */
+/*
+ * A client has LINE_TIMEOUT_S to send its line (hubsec-cli sends it at once:
+ * a silent one must not hold one of the few slots) and CONN_TIMEOUT_S to
+ * read a long answer.
+ */
+#define LINE_TIMEOUT_S 3
+#define CONN_TIMEOUT_S 30
 #define ACCEPTS_PER_POLL 4
 
 #define CLOG(level, fmt, ...) RTE_LOG(level, USER1, "console: " fmt "\n", ##__VA_ARGS__)
@@ -31,7 +37,7 @@
 struct hs_cli_conn {
 	int fd; /* -1: free */
 	uint64_t start_tsc;
-	char in[HS_CLI_LINE_MAX];
+	char in[HS_CLI_LINE_MAX + 1]; /* one more: a longer line is refused, never cut */
 	size_t in_len;
 	char *out; /* reply, once the command ran */
 	size_t out_len, out_off;
@@ -158,7 +164,7 @@ serve(struct hs_dp *dp, struct hs_cli_conn *k, uint64_t now)
 		if (!read_line(k)) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
 				conn_close(k);
-			else if (now - k->start_tsc > CONN_TIMEOUT_S * dp->tsc_hz)
+			else if (now - k->start_tsc > LINE_TIMEOUT_S * dp->tsc_hz)
 				conn_close(k);
 			return;
 		}

@@ -25,6 +25,13 @@ struct ipsec_view {
 	struct hs_addr peer; /* family 0: every peer */
 };
 
+/* A crypto map's name for the views: "-" for an SA installed without one. */
+static const char *
+map_name(const char *m)
+{
+	return m != NULL && m[0] != '\0' ? m : "-";
+}
+
 /* ---- collecting ---- */
 
 static void
@@ -360,7 +367,7 @@ sa_text(const struct hs_dp *dp, FILE *f, const struct hs_cli_sa *r, bool detail)
 	fprintf(f, " no compression\n         in use settings =");
 	settings(f, r);
 	fprintf(f, "\n         slot: %" PRIu32 ", worker: %u, crypto-map: %s\n", r->info.slot,
-		r->info.owner, r->info.map != NULL ? r->info.map : "-");
+		r->info.owner, map_name(r->info.map));
 	if (remaining(dp, r, &kb, &sec, &has_kb, &has_sec)) {
 		fprintf(f, "         sa timing: remaining key lifetime (kB/sec): (");
 		fprintf(f, has_kb ? "%" PRIu64 "/" : "-/", kb);
@@ -404,7 +411,7 @@ group_text(const struct hs_dp *dp, FILE *f, const struct group *g, bool detail)
 	hs_addr_format(sa->rt.dir == HS_SA_OUT ? &sa->cfg.tun_src : &sa->cfg.tun_dst, local,
 		sizeof(local));
 	fprintf(f, "    Crypto map tag: %s, seq num: %" PRIu32 ", local addr: %s\n\n",
-		g->v[0].info.map != NULL ? g->v[0].info.map : "-", g->v[0].info.seq, local);
+		map_name(g->v[0].info.map), g->v[0].info.seq, local);
 	acl_lines(f, g);
 	idents(f, g);
 	fprintf(f, "      current_peer: %s\n\n", peer);

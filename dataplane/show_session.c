@@ -224,7 +224,7 @@ flows(FILE *f, const struct hs_cli_sas *sas, const struct hs_addr *peer, bool de
 			fputc(' ', f);
 			flow_addr(f, &ts->remote, ts->rport_lo, ts->rport_hi);
 			fprintf(f, "\n        Active SA: inbound spi 0x%08" PRIX32 ", origin: crypto map %s"
-				   " seq %" PRIu32 "\n", r->sa->rt.spi, r->info.map ? r->info.map : "-",
+				   " seq %" PRIu32 "\n", r->sa->rt.spi, r->info.map && r->info.map[0] ? r->info.map : "-",
 				r->info.seq);
 		}
 	}

@@ -666,7 +666,7 @@ EOF
 		cat "$RESULTS"/console-*.count 2>/dev/null | awk -v c="$CONSOLE_LOAD" '
 			{ n += $1; bad += $2; t += $4 - $3 }
 			END { printf "console: \"hubsec-cli %s\" back to back on CPU 0 during every hubsec run:" \
-				" %d answered (%.0f/s), %d refused or not yet up\n", c, n, t > 0 ? n / t : 0, bad }'
+				" %d answered (%.0f/s), %d refused or not yet up\n", c, n, (t > 0 ? n / t : 0), bad }'
 	fi
 } | tee "$RESULTS/summary.txt"
 
