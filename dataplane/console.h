@@ -118,6 +118,8 @@ void hs_console_prompt_poll(struct hs_dp *dp, struct hs_console *c);
 void hs_console_prompt_close(struct hs_console *c);
 
 /* console_fmt.c: formats shared by the views. */
+/* "255.255.255.0": the dotted mask of an IPv4 prefix length. */
+void hs_cli_fmt_mask4(uint8_t len, char *buf, size_t n);
 /* "192.168.100.0 255.255.255.0", "host 10.1.1.1", "any", "2001:db8::/64". */
 void hs_cli_fmt_prefix_mask(FILE *f, const struct hs_prefix *p);
 /* Cisco "extended permit ip SRC DST [eq|range ...]" of one ACL line. */

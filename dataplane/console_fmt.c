@@ -13,9 +13,8 @@
 #include "console.h"
 #include "dp_report.h"
 
-/* Dotted mask of an IPv4 prefix length. */
-static void
-mask4(uint8_t len, char *buf, size_t n)
+void
+hs_cli_fmt_mask4(uint8_t len, char *buf, size_t n)
 {
 	uint32_t m = len == 0 ? 0 : UINT32_MAX << (32 - len);
 
@@ -34,7 +33,7 @@ hs_cli_fmt_prefix_mask(FILE *f, const struct hs_prefix *p)
 	} else if (p->len == 32) {
 		fprintf(f, "host %s", hs_addr_format(&p->addr, a, sizeof(a)));
 	} else {
-		mask4(p->len, m, sizeof(m));
+		hs_cli_fmt_mask4(p->len, m, sizeof(m));
 		fprintf(f, "%s %s", hs_addr_format(&p->addr, a, sizeof(a)), m);
 	}
 }
@@ -81,7 +80,7 @@ hs_cli_fmt_ident(FILE *f, const struct hs_prefix *p, uint8_t proto, uint16_t por
 		fprintf(f, "(0.0.0.0/0.0.0.0/%u/%u%s)", proto, port, more);
 		return;
 	}
-	mask4(p->len, m, sizeof(m));
+	hs_cli_fmt_mask4(p->len, m, sizeof(m));
 	fprintf(f, "(%s/%s/%u/%u%s)", hs_addr_format(&p->addr, a, sizeof(a)), m, proto, port, more);
 }
 
@@ -175,12 +174,11 @@ tables_gen(const struct hs_dp *dp)
 uint64_t
 hs_cli_policy_hits(const struct hs_dp *dp, const struct hs_console *c, uint32_t policy)
 {
-	uint64_t hits = 0;
+	uint64_t hits;
 
 	if (policy >= HS_POLICIES_MAX)
 		return 0;
-	for (unsigned int w = 0; w < dp->n_workers; w++)
-		hits += dp->workers[w]->policy[policy].hits;
+	hits = hs_report_policy_hits(dp, policy);
 	if (c->base.policy_gen != tables_gen(dp))
 		return hits; /* a baseline of other tables: not ours to subtract */
 	return sub(hits, c->base.policy[policy]);

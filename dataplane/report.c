@@ -31,6 +31,16 @@ hs_report_esp_drops(const struct hs_dp *dp, enum hs_drop_reason r)
 	return sum;
 }
 
+uint64_t
+hs_report_policy_hits(const struct hs_dp *dp, uint32_t policy)
+{
+	uint64_t hits = 0;
+
+	for (unsigned int w = 0; w < dp->n_workers; w++)
+		hits += dp->workers[w]->policy[policy].hits;
+	return hits;
+}
+
 void
 hs_report_port(const struct hs_dp *dp, uint16_t port, struct hs_port_stats *out)
 {

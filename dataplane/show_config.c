@@ -16,22 +16,13 @@
 #include <string.h>
 
 #include "console.h"
+#include "dp_report.h"
 
 /* An ACL line's text without the "extended " that ASA prints and IOS does not. */
 #define ACL_TEXT_MAX 256
 #define EXTENDED "extended "
 
 /* Per-worker hits of one policy, without the console's baseline. */
-static uint64_t
-raw_hits(const struct hs_dp *dp, uint32_t policy)
-{
-	uint64_t hits = 0;
-
-	for (unsigned int w = 0; w < dp->n_workers; w++)
-		hits += dp->workers[w]->policy[policy].hits;
-	return hits;
-}
-
 /* True when the policy was built from a line of this ACL. */
 static bool
 policy_of(const struct hs_policy *p, const struct hs_config_acl *acl)
@@ -233,7 +224,7 @@ hs_cli_clear_access_list(struct hs_dp *dp, struct hs_console *c, const struct hs
 	hs_cli_policy_base_sync(dp, c);
 	for (uint32_t i = 0; t != NULL && i < t->n_policies && i < HS_POLICIES_MAX; i++)
 		if (policy_of(&t->policies[i], acl))
-			c->base.policy[i] = raw_hits(dp, i);
+			c->base.policy[i] = hs_report_policy_hits(dp, i);
 	return 0;
 }
 

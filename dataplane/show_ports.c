@@ -584,13 +584,8 @@ hs_cli_clear_counters(struct hs_dp *dp, struct hs_console *c, const struct hs_cl
 	for (int r = 0; r < HS_DROP_MAX; r++)
 		c->base.esp_drops[r] = hs_report_esp_drops(dp, r);
 	hs_cli_policy_base_sync(dp, c);
-	for (uint32_t p = 0; t != NULL && p < t->n_policies && p < HS_POLICIES_MAX; p++) {
-		uint64_t hits = 0;
-
-		for (unsigned int w = 0; w < dp->n_workers; w++)
-			hits += dp->workers[w]->policy[p].hits;
-		c->base.policy[p] = hits;
-	}
+	for (uint32_t p = 0; t != NULL && p < t->n_policies && p < HS_POLICIES_MAX; p++)
+		c->base.policy[p] = hs_report_policy_hits(dp, p);
 	memset(c->rate, 0, sizeof(c->rate));
 	fprintf(o->f, "Counters cleared\n");
 	return 0;

@@ -189,13 +189,11 @@ proto_name(uint8_t p, char *buf, size_t len)
 static void
 flow_addr(FILE *f, const struct hs_prefix *p, uint16_t lo, uint16_t hi)
 {
-	char a[HS_ADDR_STRLEN];
+	char a[HS_ADDR_STRLEN], m[16];
 
 	if (p->addr.family == AF_INET) {
-		uint32_t m = p->len == 0 ? 0 : UINT32_MAX << (32 - p->len);
-
-		fprintf(f, "%s/%u.%u.%u.%u", hs_addr_format(&p->addr, a, sizeof(a)), m >> 24,
-			(m >> 16) & 0xff, (m >> 8) & 0xff, m & 0xff);
+		hs_cli_fmt_mask4(p->len, m, sizeof(m));
+		fprintf(f, "%s/%s", hs_addr_format(&p->addr, a, sizeof(a)), m);
 	} else {
 		fputs(p->addr.family == 0 ? "any" : hs_prefix_format(p, a, sizeof(a)), f);
 	}

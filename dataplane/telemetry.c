@@ -196,10 +196,8 @@ tel_policies(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "n_policies", t->n_policies);
 	for (i = first; i < t->n_policies && i - first < POLICIES_PER_CALL; i++) {
 		const struct hs_policy *p = &t->policies[i];
-		uint64_t hits = 0;
+		uint64_t hits = hs_report_policy_hits(dp, i);
 
-		for (unsigned int w = 0; w < dp->n_workers; w++)
-			hits += dp->workers[w]->policy[i].hits;
 		key(k, sizeof(k), "%s/%u/%u", p->map != NULL ? p->map->name : "-",
 			p->entry != NULL ? p->entry->seq : 0, p->line_no);
 		rte_tel_data_add_dict_u64(d, k, hits);
