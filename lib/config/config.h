@@ -70,6 +70,8 @@
  *                                           true: always UDP 4500; false: never)
  *           df-bit: copy|set|clear          (copy)
  *           initiate: BOOL                  (false) bring the tunnel up at start
+ *           child-sa: per-acl-line|single   (per-acl-line) IKEv2: a child SA per permit
+ *                                           line (Cisco), or one covering all (Meraki)
  *   pre-shared-keys:                        list; secrets, never printed
  *     - peer: ADDR | PREFIX | "*"           required, unique ("*" = any peer)
  *       key: STRING                         1..128 bytes, or
@@ -300,6 +302,7 @@ struct hs_config_crypto_entry {
 	enum hs_config_natt natt;
 	enum hs_df_policy df;
 	bool initiate;
+	bool child_per_line; /* IKEv2 child SAs: one per permit line, else one for all */
 	struct hs_config_mark mark;
 	struct hs_config_mark acl_mark;
 	struct hs_config_mark tset_marks[HS_CONFIG_TSETS_MAX];

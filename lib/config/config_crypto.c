@@ -272,9 +272,13 @@ hs_cfg_parse_ike_policies(struct hs_cfg_ctx *c, const struct hs_cfg_node *n)
 	X(EK_ESN, "esn")                                                                           \
 	X(EK_NATT, "nat-t")                                                                        \
 	X(EK_DF, "df-bit")                                                                         \
-	X(EK_INITIATE, "initiate")
+	X(EK_INITIATE, "initiate")                                                                 \
+	X(EK_CHILD_SA, "child-sa")
 enum entry_key { ENTRY_KEYS(HS_ENUM_ITEM) EK_MAX };
 static const char *const entry_keys[] = { ENTRY_KEYS(HS_ENUM_STR) };
+
+/* IKEv2: one child SA per permit line (Cisco), or one for all of them (Meraki). */
+static const char *const child_sa_names[] = { "per-acl-line", "single" };
 
 static void
 parse_natt(struct hs_cfg_ctx *c, const struct hs_cfg_node *n, const char *path,
@@ -333,7 +337,7 @@ parse_entry(struct hs_cfg_ctx *c, const struct hs_cfg_node *n, const char *path,
 	const struct hs_cfg_node *v[EK_MAX];
 	char p[HS_CFG_PATH_MAX];
 	uint32_t ver;
-	unsigned int df;
+	unsigned int df, child;
 
 	e->mark = hs_cfg_mark(n);
 	e->lifetime_sec = HS_CONFIG_LIFETIME_SEC_DEFAULT;
@@ -379,6 +383,11 @@ parse_entry(struct hs_cfg_ctx *c, const struct hs_cfg_node *n, const char *path,
 	hs_cfg_path(p, path, "initiate");
 	if (v[EK_INITIATE] != NULL)
 		hs_cfg_bool(c, v[EK_INITIATE], p, &e->initiate);
+	hs_cfg_path(p, path, "child-sa");
+	e->child_per_line = true;
+	if (v[EK_CHILD_SA] != NULL &&
+		hs_cfg_enum(c, v[EK_CHILD_SA], p, child_sa_names, 2, &child) == 0)
+		e->child_per_line = child == 0;
 }
 
 static int

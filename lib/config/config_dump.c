@@ -199,10 +199,11 @@ dump_entry(const struct hs_config_crypto_entry *e, FILE *out)
 	fprintf(out, "        lifetime-seconds: %u\n        lifetime-kilobytes: %llu\n"
 		     "        ike-version: %u\n        replay-window-size: %u\n"
 		     "        esn: %s\n        nat-t: %s\n        df-bit: %s\n"
-		     "        initiate: %s\n",
+		     "        initiate: %s\n        child-sa: %s\n",
 		e->lifetime_sec, (unsigned long long)e->lifetime_kb, e->ike_version,
 		e->replay_window, e->esn ? "true" : "false", hs_config_natt_name(e->natt),
-		hs_df_policy_name(e->df), e->initiate ? "true" : "false");
+		hs_df_policy_name(e->df), e->initiate ? "true" : "false",
+		e->child_per_line ? "per-acl-line" : "single");
 }
 
 static void

@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Child SAs: state, keys (RFC 7296 §2.17) and the one installation path into
+ * the dataplane (hs_msg_sa through the transport), deletion, and the
+ * dataplane's answers. A rekey installs the new pair with REPLACE naming the
+ * old outbound SPI, so that the dataplane swaps outbound traffic over in
+ * one store while the old inbound SA keeps decrypting until it is deleted
+ * (make-before-break).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ikev2_priv.h"
+
+static const char *const state_names[] = { CHILD_STATES(HS_ENUM_STR) };
+
+const char *
+child_state_name(enum child_state s)
+{
+	return s < CHILD_STATE_MAX ? state_names[s] : "?";
+}
+
+void
+child_sa_set_state(struct child_sa *c, enum child_state to)
+{
+	if (c->state == to)
+		return;
+	IKE_LOG(c->ike, DEBUG, "CHILD_SA %" PRIu32 " %s -> %s", c->uid,
+		child_state_name(c->state), child_state_name(to));
+	c->state = to;
+}
+
+struct child_sa *
+child_sa_new(struct ike_sa *sa, const struct child_cfg *cfg, bool initiator)
+{
+	struct child_sa *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	c->ike = sa;
+	c->uid = ++sa->e->next_child_uid;
+	c->cfg = *cfg;
+	c->initiator = initiator;
+	c->created_ms = sa->e->now;
+	c->next = sa->children;
+	sa->children = c;
+	return c;
+}
+
+void
+child_sa_unlink(struct child_sa *c)
+{
+	for (struct child_sa **p = &c->ike->children; *p != NULL; p = &(*p)->next)
+		if (*p == c) {
+			*p = c->next;
+			return;
+		}
+}
+
+struct child_sa *
+child_sa_by_spi_in(struct ike_sa *sa, uint32_t spi)
+{
+	for (struct child_sa *c = sa->children; c != NULL; c = c->next)
+		if (c->spi_in == spi)
+			return c;
+	return NULL;
+}
+
+struct child_sa *
+child_sa_by_spi_out(struct ike_sa *sa, uint32_t spi)
+{
+	for (struct child_sa *c = sa->children; c != NULL; c = c->next)
+		if (c->spi_out == spi)
+			return c;
+	return NULL;
+}
+
+struct child_sa *
+child_sa_for_cfg(struct ike_sa *sa, const struct child_cfg *cfg)
+{
+	for (struct child_sa *c = sa->children; c != NULL; c = c->next)
+		if (c->cfg.entry == cfg->entry && c->cfg.acl_line == cfg->acl_line &&
+			(c->state == CHILD_INSTALLING || c->state == CHILD_INSTALLED ||
+				c->state == CHILD_REKEYING))
+			return c;
+	return NULL;
+}
+
+uint32_t
+child_sa_new_spi(struct hs_ikev2 *e)
+{
+	for (;;) {
+		uint32_t spi;
+		bool used = false;
+
+		if (ike_random(&spi, sizeof(spi)) != 0)
+			return 0;
+		if (spi < 256) /* RFC 4303 §2.1: 1..255 reserved */
+			continue;
+		for (struct ike_sa *sa = e->sas; sa != NULL && !used; sa = sa->next)
+			used = child_sa_by_spi_in(sa, spi) != NULL;
+		if (!used)
+			return spi;
+	}
+}
+
+/* The dataplane parameters of one direction, without keys. */
+static void
+params(const struct child_sa *c, struct hs_sa_params *p, bool in)
+{
+	const struct ike_sa *sa = c->ike;
+	const struct hs_config_crypto_entry *ent = c->cfg.entry;
+
+	p->spi = in ? c->spi_in : c->spi_out;
+	p->dir = in ? HS_SA_IN : HS_SA_OUT;
+	p->tun_src = in ? sa->path.remote : sa->path.local;
+	p->tun_dst = in ? sa->path.local : sa->path.remote;
+	/* RFC 3948: UDP-encapsulated ESP on the ports IKE moved to (§2.23). */
+	p->natt = sa->natt;
+	if (sa->natt) {
+		p->natt_sport = in ? sa->path.rport : sa->path.lport;
+		p->natt_dport = in ? sa->path.lport : sa->path.rport;
+	}
+	p->esn = c->esn;
+	p->replay_window = in ? ent->replay_window : 0;
+	p->df = ent->df;
+	p->dscp_copy = true;
+	if (ent->lifetime_kb > 0) {
+		/* Rekey before the volume runs out; the hard limit stops the SA. */
+		uint64_t hard = ent->lifetime_kb * 1024;
+
+		p->lifetime.hard_bytes = hard;
+		p->lifetime.soft_bytes = hard - hard / 100 * sa->e->o.rekey_margin_pct;
+	}
+}
+
+int
+child_sa_install(struct child_sa *c, const uint8_t *ni, size_t ni_len, const uint8_t *nr,
+	size_t nr_len, const uint8_t *g_ir, size_t g_ir_len, uint32_t replaces_out_spi)
+{
+	struct ike_sa *sa = c->ike;
+	struct hs_ikev2 *e = sa->e;
+	struct hs_ike_kdf_in kin = { .ni = ni, .ni_len = ni_len, .nr = nr, .nr_len = nr_len,
+		.g_ir = g_ir, .g_ir_len = g_ir_len };
+	struct hs_ike_child_keys ck;
+	struct hs_msg_sa *m = calloc(1, sizeof(*m));
+	uint32_t life = c->cfg.entry->lifetime_sec;
+	int rc;
+
+	if (m == NULL)
+		return -ENOMEM;
+	rc = hs_ike_child_keys_derive(&ck, &sa->keys, &c->esp, &kin);
+	if (rc == 0)
+		rc = hs_ike_child_keys_to_sa(&ck, c->initiator, &m->out, &m->in);
+	hs_ike_child_keys_wipe(&ck);
+	if (rc != 0) {
+		IKE_LOG(sa, ERR, "CHILD_SA %" PRIu32 ": key derivation failed (%s)", c->uid,
+			strerror(-rc));
+		goto out;
+	}
+	params(c, &m->in, true);
+	params(c, &m->out, false);
+	hs_msg_init(&m->hdr, replaces_out_spi ? HS_MSG_SA_REPLACE : HS_MSG_SA_ADD, sizeof(*m),
+		ike_msg_id_next(e));
+	snprintf(m->map, sizeof(m->map), "%s", c->cfg.map->name);
+	m->seq = c->cfg.entry->seq;
+	m->acl_line = c->cfg.acl_line;
+	m->peer = sa->path.remote;
+	m->n_ts = (uint8_t)ts_to_msg(&c->ts_local, &c->ts_remote, m->ts, HS_MSG_TS_MAX);
+	m->has_in = m->has_out = true;
+	/* Rekeys are timed here (timers.c); the dataplane enforces the hard limit. */
+	m->lifetime_soft_sec = 0;
+	m->lifetime_hard_sec = life + life / 10;
+	m->del_spi = replaces_out_spi;
+	m->origin = HS_SA_ORIGIN_IKEV2;
+	m->pfs_group = c->pfs_group;
+	m->ike_sa_id = sa->uid;
+	c->install_id = m->hdr.id;
+	child_sa_set_state(c, CHILD_INSTALLING);
+	rc = e->io.sa(e->io.ctx, m);
+	if (rc != 0) {
+		c->install_id = 0;
+		if (rc == -ENOTCONN) {
+			/* No dataplane (kernel-socket mode): negotiated, not installed. */
+			child_sa_set_state(c, CHILD_INSTALLED);
+			timers_child_installed(c);
+			rc = 0;
+		} else {
+			ike_count(e, HS_IKEV2_C_SA_MSG_FAILED);
+			IKE_LOG(sa, ERR, "CHILD_SA %" PRIu32 ": SA message not queued (%s)",
+				c->uid, strerror(-rc));
+		}
+	}
+out:
+	explicit_bzero(m, sizeof(*m));
+	free(m);
+	return rc;
+}
+
+static void
+send_del(struct hs_ikev2 *e, const struct child_sa *c, uint32_t spi, enum hs_sa_dir dir)
+{
+	struct hs_msg_sa *m = calloc(1, sizeof(*m));
+
+	if (m == NULL || spi == 0) {
+		free(m);
+		return;
+	}
+	hs_msg_init(&m->hdr, HS_MSG_SA_DEL, sizeof(*m), ike_msg_id_next(e));
+	m->del_spi = spi;
+	m->del_dir = (uint8_t)dir;
+	m->peer = c->ike->path.remote;
+	m->origin = HS_SA_ORIGIN_IKEV2;
+	if (e->io.sa(e->io.ctx, m) != 0 && e->io.ctx != NULL)
+		IKE_LOG(c->ike, DEBUG, "SA delete 0x%08" PRIx32 " not queued", spi);
+	free(m);
+}
+
+/* Tasks that name the child forget it (they then do nothing). */
+static void
+forget_in_tasks(struct child_sa *c)
+{
+	struct ike_sa *sa = c->ike;
+
+	if (sa->active != NULL && sa->active->target == c)
+		sa->active->target = NULL;
+	for (struct task *t = sa->queue; t != NULL; t = t->next)
+		if (t->target == c)
+			t->target = NULL;
+}
+
+void
+child_sa_delete(struct child_sa *c, bool tell_dataplane)
+{
+	struct hs_ikev2 *e = c->ike->e;
+
+	forget_in_tasks(c);
+
+	if (tell_dataplane) {
+		/* A REKEYED child's outbound SA was already replaced by its successor. */
+		if (c->state != CHILD_REKEYED)
+			send_del(e, c, c->spi_out, HS_SA_OUT);
+		send_del(e, c, c->spi_in, HS_SA_IN);
+	}
+	IKE_LOG(c->ike, INFO, "CHILD_SA %" PRIu32 " deleted (in 0x%08" PRIx32 " out 0x%08" PRIx32
+		")", c->uid, c->spi_in, c->spi_out);
+	child_sa_unlink(c);
+	explicit_bzero(c, sizeof(*c));
+	free(c);
+}
+
+void
+child_sa_result(struct hs_ikev2 *e, uint64_t id, int result, const char *error)
+{
+	for (struct ike_sa *sa = e->sas; sa != NULL; sa = sa->next)
+		for (struct child_sa *c = sa->children; c != NULL; c = c->next) {
+			if (c->install_id != id)
+				continue;
+			c->install_id = 0;
+			if (result != 0) {
+				ike_count(e, HS_IKEV2_C_SA_MSG_FAILED);
+				IKE_LOG(sa, ERR, "CHILD_SA %" PRIu32 " refused by the dataplane: %s",
+					c->uid, error != NULL ? error : strerror(-result));
+				c->installed = false;
+				return;
+			}
+			c->installed = true;
+			if (c->state == CHILD_INSTALLING)
+				child_sa_set_state(c, CHILD_INSTALLED);
+			IKE_LOG(sa, INFO, "CHILD_SA %" PRIu32 " installed: in 0x%08" PRIx32
+				" out 0x%08" PRIx32, c->uid, c->spi_in, c->spi_out);
+			timers_child_installed(c);
+			return;
+		}
+}

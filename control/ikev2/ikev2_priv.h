@@ -1,0 +1,399 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Inside the IKEv2 engine. Files, one job each:
+ *   engine.c      the engine object, dispatch of received messages, counters
+ *   ike_sa.c      IKE SAs: table by SPI, state setter, lifecycle
+ *   child_sa.c    child SAs: state setter, SA messages to the dataplane
+ *   transmit.c    requests/responses on the wire: SK protection, the window
+ *                 of one, retransmission, the cached response
+ *   proposal.c    proposals from the config and the choice among a peer's
+ *   selectors.c   traffic selectors from ACL lines, narrowing (RFC 7296 §2.9)
+ *   auth.c        IDs and the AUTH payload (PSK)
+ *   task_init.c   IKE_SA_INIT (both roles, COOKIE, INVALID_KE_PAYLOAD, NAT-D)
+ *   task_auth.c   IKE_AUTH and the first child SA
+ *   task_child.c  CREATE_CHILD_SA: new child, child rekey
+ *   task_rekey.c  CREATE_CHILD_SA: IKE SA rekey
+ *   task_info.c   INFORMATIONAL: delete, liveness (DPD)
+ *   timers.c      retransmit, DPD, rekey, expiry, keepalive policy
+ *   show.c        the control socket's commands
+ */
+#ifndef HS_IKEV2_PRIV_H
+#define HS_IKEV2_PRIV_H
+
+#include <stdarg.h>
+
+#include "config.h"
+#include "ike_crypto.h"
+#include "ike_msg.h"
+#include "ikev2.h"
+
+#define IKE_NONCE_LEN 32	  /* ours: at least half the PRF key size (§2.10) */
+#define IKE_HASH_BUCKETS 4096	  /* IKE SA table, by our SPI */
+#define IKE_TS_MAX 8		  /* selectors per side of a child SA */
+#define IKE_COOKIE_MAX 64
+#define IKE_BUF_MAX 8192	  /* a message we build (no certificates yet) */
+#define IKE_HALF_OPEN_MS 30000	  /* an unfinished IKE SA is dropped after this */
+#define IKE_DELETE_WAIT_MS 5000	  /* keep a rekeyed-away SA this long for stragglers */
+
+/* IKE SA states (strongSwan's names, which operators know). */
+#define IKE_STATES(X)                                                                              \
+	X(IKE_CREATED, "CREATED")                                                                  \
+	X(IKE_CONNECTING, "CONNECTING")   /* IKE_SA_INIT / IKE_AUTH in progress */                \
+	X(IKE_ESTABLISHED, "ESTABLISHED")                                                          \
+	X(IKE_REKEYING, "REKEYING")       /* our IKE SA rekey in progress */                      \
+	X(IKE_REKEYED, "REKEYED")         /* replaced by a new IKE SA, being deleted */           \
+	X(IKE_DELETING, "DELETING")                                                                \
+	X(IKE_DESTROYING, "DESTROYING")
+enum ike_state { IKE_STATES(HS_ENUM_ITEM) IKE_STATE_MAX };
+
+#define CHILD_STATES(X)                                                                            \
+	X(CHILD_CREATED, "CREATED")                                                                \
+	X(CHILD_INSTALLING, "INSTALLING") /* SA message sent, waiting for the ack */              \
+	X(CHILD_INSTALLED, "INSTALLED")                                                            \
+	X(CHILD_REKEYING, "REKEYING")                                                              \
+	X(CHILD_REKEYED, "REKEYED")       /* replaced; inbound kept until deleted */              \
+	X(CHILD_DELETING, "DELETING")                                                              \
+	X(CHILD_DESTROYING, "DESTROYING")
+enum child_state { CHILD_STATES(HS_ENUM_ITEM) CHILD_STATE_MAX };
+
+/* Negotiated selectors of one side: ranges as on the wire. */
+struct ts_list {
+	unsigned int n;
+	struct hs_ike_ts ts[IKE_TS_MAX];
+};
+
+/* What a child SA is for: a crypto map entry, one ACL line of it or all (0). */
+struct child_cfg {
+	const struct hs_config_crypto_map *map;
+	const struct hs_config_crypto_entry *entry;
+	uint32_t acl_line;
+};
+
+struct ike_sa;
+
+struct child_sa {
+	struct child_sa *next;
+	struct ike_sa *ike;
+	enum child_state state;
+	uint32_t uid; /* per engine, for logs */
+	struct child_cfg cfg;
+	uint32_t spi_in, spi_out; /* host order */
+	struct hs_ike_suite esp;
+	bool esn;
+	uint16_t pfs_group;
+	bool initiator; /* we initiated the exchange that created it (key order) */
+	struct ts_list ts_local, ts_remote;
+	uint64_t install_id;	/* SA message id awaiting its ack; 0: none */
+	bool installed;		/* the dataplane has it */
+	uint32_t rekeyed_from;	/* spi_in of the child it replaced; 0: none */
+	uint64_t created_ms;
+	uint64_t rekey_ms;	/* soft expiry: rekey */
+	uint64_t expire_ms;	/* hard expiry */
+	uint64_t delete_ms;	/* REKEYED: deleted then at the latest */
+};
+
+/* An exchange we initiate (RFC 7296: window of one). */
+#define TASK_KINDS(X)                                                                              \
+	X(TASK_INIT, "IKE_SA_INIT")                                                                \
+	X(TASK_AUTH, "IKE_AUTH")                                                                   \
+	X(TASK_CHILD, "CREATE_CHILD_SA")                                                           \
+	X(TASK_CHILD_REKEY, "CREATE_CHILD_SA(rekey child)")                                        \
+	X(TASK_IKE_REKEY, "CREATE_CHILD_SA(rekey IKE)")                                            \
+	X(TASK_DELETE_CHILD, "INFORMATIONAL(delete child)")                                        \
+	X(TASK_DELETE_IKE, "INFORMATIONAL(delete IKE)")                                            \
+	X(TASK_DPD, "INFORMATIONAL(liveness)")
+enum task_kind { TASK_KINDS(HS_ENUM_ITEM) TASK_KIND_MAX };
+
+struct task;
+
+/*
+ * The initiator side of an exchange (STYLE.md: tasks). build fills the
+ * request's payloads (the engine encrypts and sends it); process handles the
+ * response: 0 done, -EAGAIN sent again (task kept: COOKIE, INVALID_KE), or
+ * -errno failed (the caller decides what fails with it). destroy frees what
+ * the task holds (keys wiped).
+ */
+struct task_ops {
+	enum hs_ike_exchange exchange;
+	int (*build)(struct ike_sa *sa, struct task *t, struct hs_ike_msg *req);
+	int (*process)(struct ike_sa *sa, struct task *t, const struct hs_ike_msg *resp);
+	void (*destroy)(struct task *t);
+};
+
+struct task {
+	struct task *next;
+	enum task_kind kind;
+	const struct task_ops *ops;
+	struct child_cfg child;		/* TASK_CHILD, TASK_AUTH: what to request */
+	struct child_sa *target;	/* TASK_CHILD_REKEY, TASK_DELETE_CHILD */
+	struct child_sa *created;	/* the new child, until installed */
+	struct ike_sa *new_ike;		/* TASK_IKE_REKEY */
+	struct hs_ike_dh_key *dh;	/* CREATE_CHILD_SA with PFS / IKE rekey */
+	uint16_t dh_group;
+	uint8_t nonce[IKE_NONCE_LEN];
+	uint8_t auth[HS_IKE_PRF_MAX];	/* IKE_AUTH: our AUTH data until encoded */
+	uint8_t rekey_spi[4];		/* N(REKEY_SA) data until encoded */
+	uint32_t spi;			/* our proposed ESP SPI */
+	uint64_t new_spi;		/* our proposed IKE SPI (IKE rekey) */
+	unsigned int retries;		/* INVALID_KE / COOKIE restarts */
+};
+
+struct ike_sa {
+	struct ike_sa *next, *prev; /* engine list */
+	struct ike_sa *hnext;	    /* bucket chain by our SPI */
+	struct hs_ikev2 *e;
+	uint64_t uid; /* "IKE SA 3" in logs; hs_msg_sa.ike_sa_id */
+	enum ike_state state;
+	bool initiator; /* the IKE SA's original initiator (SK_ei/SK_ai are ours) */
+	bool authenticated;
+	uint64_t spi_i, spi_r;
+	struct hs_ike_path path;
+	/* What the peer is to us: the crypto map entry we initiated for, or matched. */
+	const struct hs_config_crypto_map *map;
+	const struct hs_config_crypto_entry *entry;
+	/* Negotiation of IKE_SA_INIT. */
+	struct hs_ike_suite suite;
+	uint16_t dh_group;
+	struct hs_ike_dh_key *dh;
+	uint8_t ni[HS_IKE_NONCE_MAX], nr[HS_IKE_NONCE_MAX];
+	uint16_t ni_len, nr_len;
+	uint8_t *init_req, *init_resp; /* whole IKE_SA_INIT messages: AUTH octets */
+	size_t init_req_len, init_resp_len;
+	uint8_t cookie[IKE_COOKIE_MAX]; /* initiator: the responder asked for it */
+	uint8_t cookie_len;
+	uint8_t natd[2][20]; /* NAT-D hashes of the message being built */
+	bool keyed;
+	struct hs_ike_keys keys;
+	struct hs_ike_sk sk_out, sk_in;
+	/* NAT (RFC 7296 §2.23). */
+	bool nat_local, nat_remote, natt;
+	/* Message IDs and the windows of one (§2.3). */
+	uint32_t tx_next;     /* our next request */
+	uint32_t rx_next;     /* the peer's next request */
+	struct task *active;  /* request in flight */
+	struct task *processing; /* the active task whose response is being processed */
+	struct task *queue;   /* waiting to be sent */
+	uint8_t *req_buf;     /* the request in flight, for retransmission */
+	size_t req_len;
+	uint32_t req_id;
+	uint32_t req_tries;
+	uint64_t req_next_ms;
+	uint8_t *resp_buf;    /* our last response, resent on a retransmitted request */
+	size_t resp_len;
+	uint32_t resp_id;
+	bool resp_valid;
+	/* Peer identity as authenticated (for show). */
+	uint8_t peer_id_type;
+	char peer_id[128];
+	/* Timers. */
+	uint64_t created_ms, established_ms, last_rx_ms, last_tx_ms;
+	uint64_t rekey_ms, expire_ms, dpd_ms, destroy_ms, keepalive_ms;
+	uint32_t lifetime_sec;
+	struct child_sa *children;
+	/* IKE rekey: the SA this one replaced / replaces. */
+	uint64_t rekeyed_to; /* uid of the new IKE SA */
+};
+
+struct hs_ikev2 {
+	const struct hs_config *cfg;
+	struct hs_ikev2_io io;
+	struct hs_ikev2_opts o;
+	uint64_t counters[HS_IKEV2_C_MAX];
+	struct ike_sa *sas;  /* list of all */
+	struct ike_sa *reap; /* destroyed during this call, freed at its end */
+	unsigned int n_sas, n_half_open;
+	struct ike_sa *buckets[IKE_HASH_BUCKETS];
+	uint64_t next_uid;
+	uint32_t next_child_uid;
+	uint64_t next_msg_id;
+	uint64_t now; /* ms, of the call in progress */
+	uint8_t cookie_secret[32];
+	/* A CREATE_CHILD_SA response's Nr and KE, until it is encoded. */
+	uint8_t nonce_r[IKE_NONCE_LEN];
+	struct hs_ike_dh_key *dh_r;
+	/* Scratch, single-threaded: the message received and the one being built. */
+	struct hs_ike_msg rx, tx;
+	uint8_t plain[IKE_BUF_MAX]; /* decrypted inner payloads of rx */
+	uint8_t out[IKE_BUF_MAX];
+	uint8_t inner[IKE_BUF_MAX];
+};
+
+/* engine.c */
+void ike_log(struct hs_ikev2 *e, enum hs_ikev2_log_level lvl, const struct ike_sa *sa,
+	const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+#define IKE_LOG(sa, lvl, ...) ike_log((sa)->e, HS_IKEV2_LOG_##lvl, (sa), __VA_ARGS__)
+static inline void
+ike_count(struct hs_ikev2 *e, enum hs_ikev2_counter c)
+{
+	e->counters[c]++;
+}
+uint64_t ike_msg_id_next(struct hs_ikev2 *e);
+/* Free the IKE SAs destroyed during this call (end of every entry point). */
+void ike_reap(struct hs_ikev2 *e);
+int ike_random(void *buf, size_t len);
+
+/* ike_sa.c */
+const char *ike_state_name(enum ike_state s);
+struct ike_sa *ike_sa_new(struct hs_ikev2 *e, bool initiator, const struct hs_ike_path *path);
+void ike_sa_set_state(struct ike_sa *sa, enum ike_state to);
+struct ike_sa *ike_sa_find(struct hs_ikev2 *e, uint64_t our_spi);
+/* An IKE SA in state at least CONNECTING and at most ESTABLISHED with this peer. */
+struct ike_sa *ike_sa_find_peer(struct hs_ikev2 *e, const struct hs_addr *peer);
+/* Rehash after our SPI changed (responder: chosen in IKE_SA_INIT). */
+void ike_sa_rehash(struct ike_sa *sa, uint64_t old_spi);
+/* Free now (no messages): children deleted from the dataplane when `delete_children`. */
+void ike_sa_destroy(struct ike_sa *sa, bool delete_children);
+uint64_t ike_sa_our_spi(const struct ike_sa *sa);
+/* A fresh, unused non-zero SPI for us. */
+uint64_t ike_sa_new_spi(struct hs_ikev2 *e);
+/* Queue an exchange (sent when the window is free). */
+struct task *ike_task_new(struct ike_sa *sa, enum task_kind kind);
+void ike_task_queue(struct ike_sa *sa, struct task *t, bool front);
+void ike_task_free(struct task *t);
+/* Send the next queued request when none is in flight. */
+void ike_sa_kick(struct ike_sa *sa);
+/* The IKE SA failed or is gone: log, count, remove its children, destroy. */
+void ike_sa_fail(struct ike_sa *sa, const char *why);
+/* Move children and pending tasks from old to new (IKE rekey, §2.18). */
+void ike_sa_adopt(struct ike_sa *nsa, struct ike_sa *old);
+
+/* child_sa.c */
+const char *child_state_name(enum child_state s);
+struct child_sa *child_sa_new(struct ike_sa *sa, const struct child_cfg *cfg, bool initiator);
+void child_sa_set_state(struct child_sa *c, enum child_state to);
+/* Derive the keys (ike keys, nonces of the creating exchange, PFS secret) and install. */
+int child_sa_install(struct child_sa *c, const uint8_t *ni, size_t ni_len, const uint8_t *nr,
+	size_t nr_len, const uint8_t *g_ir, size_t g_ir_len, uint32_t replaces_out_spi);
+/* Remove from the dataplane (both directions) and free. */
+void child_sa_delete(struct child_sa *c, bool tell_dataplane);
+void child_sa_unlink(struct child_sa *c);
+struct child_sa *child_sa_by_spi_in(struct ike_sa *sa, uint32_t spi);
+struct child_sa *child_sa_by_spi_out(struct ike_sa *sa, uint32_t spi);
+/* An ESP SPI of ours (random, non-reserved, unused by this engine). */
+uint32_t child_sa_new_spi(struct hs_ikev2 *e);
+void child_sa_result(struct hs_ikev2 *e, uint64_t id, int result, const char *error);
+/* Whether an installed/installing child covers this crypto map entry line. */
+struct child_sa *child_sa_for_cfg(struct ike_sa *sa, const struct child_cfg *cfg);
+
+/* transmit.c */
+/* Start a message of ours: header for sa (request: our next id; response: rx id). */
+void ike_msg_start(struct ike_sa *sa, struct hs_ike_msg *m, enum hs_ike_exchange x,
+	bool response, uint32_t msg_id);
+/* Encrypt (when an SK payload is in m) and encode m into buf; *len. */
+int ike_msg_seal(struct ike_sa *sa, struct hs_ike_msg *m, uint8_t *buf, size_t cap, size_t *len);
+/* Send the active task's request (built and sealed), remember it for retransmission. */
+int ike_send_request(struct ike_sa *sa, struct task *t);
+/* Send a response to the request with msg_id and cache it. */
+int ike_send_response(struct ike_sa *sa, struct hs_ike_msg *m);
+/* Send bytes on the SA's path (no caching). */
+int ike_send_raw(struct hs_ikev2 *e, const struct hs_ike_path *path, const uint8_t *buf,
+	size_t len);
+/* Check and decrypt an SK payload of e->rx into e->plain; parse the inner payloads. */
+int ike_msg_open(struct ike_sa *sa, struct hs_ike_msg *m);
+/* Retransmission timer of the request in flight. */
+void ike_retransmit(struct ike_sa *sa);
+
+/* proposal.c */
+/* IKE proposals from the config's ike-policies (dh: first group when 0). */
+unsigned int prop_ike_offer(const struct hs_config *cfg, struct hs_ike_prop_desc *d,
+	unsigned int max, uint16_t force_group, const uint8_t *spi, uint8_t spi_size);
+/* ESP proposals from a crypto map entry (dh_group 0: no KE transform). */
+unsigned int prop_esp_offer(const struct hs_config_crypto_entry *ent, struct hs_ike_prop_desc *d,
+	unsigned int max, uint32_t spi, uint16_t dh_group);
+/*
+ * Choose from the peer's SA payload the first proposal (in the peer's
+ * order, RFC 7296 §2.7) that one of ours allows. ESP proposals are matched
+ * against ent's transform sets; IKE ones against the ike-policies. Fills the
+ * chosen proposal as the reply (out), the suite, the DH group (0 none) and
+ * ESN. Returns 0, or -ENOENT (NO_PROPOSAL_CHOSEN).
+ */
+int prop_select(const struct hs_config *cfg, const struct hs_config_crypto_entry *ent,
+	const struct hs_ike_pl_sa *sa, uint8_t proto, struct hs_ike_prop_desc *out,
+	struct hs_ike_suite *suite, uint16_t *dh, bool *esn, uint8_t *peer_spi, uint8_t *spi_size);
+/* What a reply proposal (one proposal, one of each transform) says; -EINVAL if it is not one we offered. */
+int prop_parse_reply(const struct hs_ike_pl_sa *sa, uint8_t proto,
+	const struct hs_ike_prop_desc *offered, unsigned int n_offered, struct hs_ike_suite *suite,
+	uint16_t *dh, bool *esn, uint8_t *peer_spi, uint8_t *spi_size);
+/* "AES_CBC_256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048" */
+const char *prop_suite_name(const struct hs_ike_suite *s, uint16_t dh, char *buf, size_t len);
+/* Dataplane cipher/integ of an ESP suite. */
+void prop_esp_to_sa(const struct hs_ike_suite *s, enum hs_cipher *c, enum hs_integ *i);
+
+/* selectors.c */
+/* Selectors of one ACL line (line >= 1) or all permit lines (0), local and remote. */
+int ts_from_cfg(const struct child_cfg *cfg, struct ts_list *local, struct ts_list *remote);
+/*
+ * Responder: the intersection of the peer's proposed selectors (TSi, TSr:
+ * theirs and ours) with a permit line of one of our crypto map entries for
+ * this peer (first entry, first line that intersects), narrowed. Fills cfg,
+ * and local/remote. -ENOENT: TS_UNACCEPTABLE.
+ */
+int ts_narrow(const struct hs_config *cfg, const struct hs_addr *peer, const struct hs_ike_pl_ts *tsi,
+	const struct hs_ike_pl_ts *tsr, struct child_cfg *out, struct ts_list *local,
+	struct ts_list *remote);
+/* Initiator: check the responder's TS are within what we asked; which ACL line they cover. */
+int ts_accept(const struct child_cfg *asked, const struct hs_ike_pl_ts *tsi,
+	const struct hs_ike_pl_ts *tsr, struct child_cfg *got, struct ts_list *local,
+	struct ts_list *remote);
+/* Into the dataplane's selector pairs (cross product, ranges split into prefixes). */
+unsigned int ts_to_msg(const struct ts_list *local, const struct ts_list *remote,
+	struct hs_msg_ts *out, unsigned int max);
+const char *ts_list_format(const struct ts_list *l, char *buf, size_t len);
+
+/* auth.c */
+/* Our ID payload body: ID_IPV4_ADDR/ID_IPV6_ADDR of the local address. */
+int auth_id_ours(const struct ike_sa *sa, uint8_t *type, uint8_t *data, uint16_t *len);
+/* Build our AUTH (PSK) with our ID payload body id (type | 3 reserved | data). */
+int auth_build(struct ike_sa *sa, const uint8_t *idbody, size_t idlen, uint8_t *method,
+	uint8_t *out, size_t cap, size_t *out_len);
+/* Verify the peer's AUTH over its ID payload; 0 or -EBADMSG / -EACCES (no key). */
+int auth_verify(struct ike_sa *sa, const struct hs_ike_pl *id, const struct hs_ike_pl *auth);
+
+/* task_init.c */
+extern const struct task_ops task_init_ops;
+void init_respond(struct hs_ikev2 *e, const struct hs_ike_path *path, const struct hs_ike_msg *m,
+	const uint8_t *raw, size_t len);
+/* NAT detection data hash for addr:port with the SPIs (RFC 7296 §2.23). */
+void natd_hash(uint64_t spi_i, uint64_t spi_r, const struct hs_addr *a, uint16_t port,
+	uint8_t out[20]);
+
+/* task_auth.c */
+extern const struct task_ops task_auth_ops;
+void auth_respond(struct ike_sa *sa, const struct hs_ike_msg *m);
+
+/* task_child.c */
+extern const struct task_ops task_child_ops;
+extern const struct task_ops task_child_rekey_ops;
+void child_respond(struct ike_sa *sa, const struct hs_ike_msg *m);
+/* Add SA, Ni(, KE), TS payloads of a child request to m; the task keeps the secrets. */
+int child_build_req(struct ike_sa *sa, struct task *t, struct hs_ike_msg *m, bool with_nonce);
+/* Process the SA/TS answer of a child request (IKE_AUTH or CREATE_CHILD_SA). */
+int child_process_resp(struct ike_sa *sa, struct task *t, const struct hs_ike_msg *m,
+	const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len);
+/*
+ * Responder part shared with IKE_AUTH (old NULL, no nonces of its own) and
+ * CREATE_CHILD_SA: choose, narrow, add SA[, Nr, KEr], TSi, TSr (or an error
+ * notify) to r, create and install the child (replacing old's outbound SA
+ * when old is not NULL). 0 or -errno (r then holds the error notify).
+ */
+int child_respond_payloads(struct ike_sa *sa, const struct hs_ike_msg *m, struct hs_ike_msg *r,
+	struct child_sa *old, int create);
+
+/* task_rekey.c */
+extern const struct task_ops task_ike_rekey_ops;
+void ike_rekey_respond(struct ike_sa *sa, const struct hs_ike_msg *m);
+
+/* task_info.c */
+extern const struct task_ops task_delete_child_ops;
+extern const struct task_ops task_delete_ike_ops;
+extern const struct task_ops task_dpd_ops;
+void info_respond(struct ike_sa *sa, const struct hs_ike_msg *m);
+
+/* timers.c */
+void timers_sa(struct ike_sa *sa, uint64_t now);
+void timers_established(struct ike_sa *sa);
+void timers_child_installed(struct child_sa *c);
+
+/* show.c: in ikev2.h (hs_ikev2_command). */
+
+#endif /* HS_IKEV2_PRIV_H */
