@@ -67,6 +67,7 @@ struct hs_ctl_opts {
 	const char *socket; /* NULL: the default of the mode */
 	uint32_t idle_us;   /* dataplane mode: sleep when a loop found nothing */
 	const char *prefix; /* EAL --file-prefix, for messages */
+	uint32_t dpd_sec, retransmit_ms, retransmit_tries; /* 0: the engine's defaults */
 };
 
 struct hs_ctl_dpdk;

@@ -66,6 +66,9 @@ usage(FILE *out)
 		"Both:\n"
 		"  --config FILE       the configuration (the dataplane's own, beside it)\n"
 		"  --log-level L       error warning notice info debug (default: the config's)\n"
+		"  --dpd SEC           liveness check after SEC quiet seconds (default 30)\n"
+		"  --retransmit-ms MS  first retransmission timeout, doubled each time (500)\n"
+		"  --retransmit-tries N  transmissions before a peer is declared dead (6)\n"
 		"  --socket PATH       command socket (hubsec-cli --socket PATH COMMAND). Default:\n"
 		"                      beside the dataplane, hubsec-control.sock in its EAL\n"
 		"                      runtime dir (where its console relays IKE commands);\n"
@@ -98,6 +101,8 @@ static const struct option longopts[] = {
 	{ "natt-port", required_argument, NULL, 'n' },
 	{ "log-level", required_argument, NULL, 'v' },
 	{ "socket", required_argument, NULL, 's' }, { "idle-us", required_argument, NULL, 'i' },
+	{ "dpd", required_argument, NULL, 'd' }, { "retransmit-ms", required_argument, NULL, 'r' },
+	{ "retransmit-tries", required_argument, NULL, 't' },
 	{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 };
 
@@ -127,6 +132,9 @@ parse_opt(struct hs_ctl_opts *o, int c, const char *arg)
 		o->natt_port = (uint16_t)v;
 		break;
 	case 'i': rc = parse_u32(arg, &o->idle_us, 0, IDLE_US_MAX); break;
+	case 'd': rc = parse_u32(arg, &o->dpd_sec, 1, 86400); break;
+	case 'r': rc = parse_u32(arg, &o->retransmit_ms, 50, 60000); break;
+	case 't': rc = parse_u32(arg, &o->retransmit_tries, 1, 20); break;
 	case 'v':
 		rc = hs_ctl_log_level_parse(arg, &o->log_level);
 		o->has_log_level = true;
@@ -265,7 +273,9 @@ sock_path(struct hs_ctl *c, char *buf, size_t len)
 static int
 run(struct hs_ctl *c)
 {
-	struct hs_ikev2_opts eo = { .log_level = c->opts.log_level };
+	struct hs_ikev2_opts eo = { .log_level = c->opts.log_level, .dpd_sec = c->opts.dpd_sec,
+		.retransmit_ms = c->opts.retransmit_ms,
+		.retransmit_tries = c->opts.retransmit_tries };
 	struct sigaction sa = { .sa_handler = on_signal };
 	char path[512];
 	int status;

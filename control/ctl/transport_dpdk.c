@@ -335,7 +335,8 @@ dpdk_send(void *ctx, const struct hs_ike_path *path, const uint8_t *msg, size_t 
 	struct hs_ctl_dpdk *d = c->dpdk;
 	int family = path->remote.family;
 	const struct hs_addr *src = &path->local;
-	bool natt = path->lport == HS_IKE_NATT_PORT;
+	/* The marker, except on a NAT keepalive (one 0xff byte, RFC 3948 §2.3). */
+	bool natt = path->lport == HS_IKE_NATT_PORT && !(len == 1 && msg[0] == 0xff);
 	size_t l3 = family == AF_INET ? sizeof(struct rte_ipv4_hdr) : sizeof(struct rte_ipv6_hdr);
 	size_t ulen = sizeof(struct rte_udp_hdr) + (natt ? 4 : 0) + len;
 	struct rte_mbuf *m;

@@ -229,7 +229,8 @@ udp_send(void *ctx, const struct hs_ike_path *path, const uint8_t *msg, size_t l
 		return s == NULL ? -EADDRNOTAVAIL : -EMSGSIZE;
 	}
 	to_sockaddr(&path->remote, path->rport, &ss, &mh.msg_namelen);
-	if (s->natt)
+	/* A NAT keepalive (one 0xff byte, RFC 3948 §2.3) goes without the marker. */
+	if (s->natt && !(len == 1 && msg[0] == 0xff))
 		iov[mh.msg_iovlen++] = (struct iovec){ (void *)(uintptr_t)marker, sizeof(marker) };
 	iov[mh.msg_iovlen++] = (struct iovec){ (void *)(uintptr_t)msg, len };
 	if (s->wildcard && path->local.family == s->addr.family) {

@@ -137,6 +137,7 @@ int hs_ikev2_initiate(struct hs_ikev2 *e, const char *map, uint32_t seq, uint64_
  *   show vpn status [json]
  *   ike-sa-up ADDR          (rc 0: an IKE SA with ADDR is established)
  *   initiate MAP SEQ
+ *   rekey ike-sa PEER | rekey child-sa SPI   (now, as the timers would)
  *   show ikev2 counters [json]
  * Returns the rc of the protocol: 0 done, 1 failed, 2 usage.
  */

@@ -331,6 +331,56 @@ vpn_status(struct hs_ikev2 *e, FILE *f, bool json)
 	fprintf(f, "Auto VPN registry client: not built yet (IKEv2 tunnels come from the crypto maps)\n");
 }
 
+/* Operator-requested rekeys (strongSwan's swanctl --rekey): the same tasks as the timers'. */
+static int
+rekey_ike(struct hs_ikev2 *e, FILE *f, const struct hs_addr *peer)
+{
+	struct ike_sa *sa = ike_sa_find_peer(e, peer);
+	struct task *t;
+
+	if (sa == NULL || sa->state != IKE_ESTABLISHED) {
+		fprintf(f, "%% no established IKE SA with that peer\n");
+		return 1;
+	}
+	t = ike_task_new(sa, TASK_IKE_REKEY);
+	if (t == NULL)
+		return 1;
+	ike_task_queue(sa, t, false);
+	ike_sa_kick(sa);
+	fprintf(f, "rekeying IKE SA %" PRIu64 "\n", sa->uid);
+	return 0;
+}
+
+static int
+rekey_child(struct hs_ikev2 *e, FILE *f, uint32_t spi)
+{
+	for (struct ike_sa *sa = e->sas; sa != NULL; sa = sa->next) {
+		struct child_sa *c = child_sa_by_spi_in(sa, spi);
+		struct task *t;
+
+		if (c == NULL)
+			c = child_sa_by_spi_out(sa, spi);
+		if (c == NULL)
+			continue;
+		if (c->state != CHILD_INSTALLED || sa->state != IKE_ESTABLISHED) {
+			fprintf(f, "%% CHILD_SA %" PRIu32 " is %s\n", c->uid, child_state_name(c->state));
+			return 1;
+		}
+		t = ike_task_new(sa, TASK_CHILD_REKEY);
+		if (t == NULL)
+			return 1;
+		t->target = c;
+		child_sa_set_state(c, CHILD_REKEYING);
+		ike_task_queue(sa, t, false);
+		ike_sa_kick(sa);
+		fprintf(f, "rekeying CHILD_SA %" PRIu32 " (in 0x%08" PRIx32 " out 0x%08" PRIx32 ")\n",
+			c->uid, c->spi_in, c->spi_out);
+		return 0;
+	}
+	fprintf(f, "%% no child SA with SPI 0x%08" PRIx32 "\n", spi);
+	return 1;
+}
+
 static bool
 last_is_json(char **w, unsigned int *n)
 {
@@ -377,6 +427,16 @@ hs_ikev2_command(struct hs_ikev2 *e, const char *line, FILE *out, uint64_t now_m
 		struct ike_sa *sa = ike_sa_find_peer(e, &a);
 
 		rc = sa != NULL && sa->state != IKE_CONNECTING ? 0 : 1;
+	} else if (n == 3 && IS(0, "rekey") && IS(1, "ike-sa") && hs_addr_parse(w[2], &a) == 0) {
+		rc = rekey_ike(e, out, &a);
+	} else if (n == 3 && IS(0, "rekey") && IS(1, "child-sa")) {
+		char *end;
+		unsigned long spi = strtoul(w[2], &end, 16);
+
+		rc = *end == '\0' && spi > 0 && spi <= UINT32_MAX ? rekey_child(e, out, (uint32_t)spi) :
+								   2;
+		if (rc == 2)
+			fprintf(out, "usage: rekey child-sa SPI (hex, either direction)\n");
 	} else if (n == 3 && IS(0, "initiate")) {
 		char *end;
 		unsigned long seq = strtoul(w[2], &end, 10);
@@ -399,7 +459,8 @@ hs_ikev2_command(struct hs_ikev2 *e, const char *line, FILE *out, uint64_t now_m
 	} else {
 		fprintf(out, "%% unknown command; hubsec-control answers: show crypto isakmp sa "
 			     "[detail] [json], clear crypto isakmp sa [peer ADDR], show vpn status "
-			     "[json], show ikev2 counters [json], initiate MAP SEQ, ike-sa-up ADDR\n");
+			     "[json], show ikev2 counters [json], initiate MAP SEQ, rekey ike-sa PEER, "
+			     "rekey child-sa SPI, ike-sa-up ADDR\n");
 		rc = 2;
 	}
 #undef IS
