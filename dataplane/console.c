@@ -24,6 +24,8 @@ const struct hs_cli_cmd hs_cli_cmds[] = {
 		"IPsec SAs per crypto-map entry: counters, SPIs, transforms, lifetimes" },
 	{ "show crypto ipsec sa detail", hs_cli_show_ipsec_sa_detail, true,
 		"as above, with every error counter, sequence numbers and owner worker" },
+	{ "show crypto ipsec sa brief", hs_cli_show_ipsec_sa_brief, true,
+		"one line per SA: crypto map, seq, ACL line, peer, direction, SPI, origin" },
 	{ "show crypto ipsec sa peer <ADDR>", hs_cli_show_ipsec_sa_peer, true,
 		"IPsec SAs with one peer" },
 	{ "show crypto ipsec sa map <MAP>", hs_cli_show_ipsec_sa_map, true,

@@ -184,6 +184,8 @@ uint64_t hs_cli_sa_idle_s(const struct hs_dp *dp, const struct hs_sa *sa);
 /* show_ipsec.c */
 int hs_cli_show_ipsec_sa(struct hs_dp *, struct hs_console *, const struct hs_cli_args *,
 	struct hs_cli_out *);
+int hs_cli_show_ipsec_sa_brief(struct hs_dp *, struct hs_console *, const struct hs_cli_args *,
+	struct hs_cli_out *);
 int hs_cli_show_ipsec_sa_detail(struct hs_dp *, struct hs_console *, const struct hs_cli_args *,
 	struct hs_cli_out *);
 int hs_cli_show_ipsec_sa_peer(struct hs_dp *, struct hs_console *, const struct hs_cli_args *,

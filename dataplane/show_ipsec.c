@@ -677,6 +677,57 @@ hs_cli_show_ipsec_sa_map(struct hs_dp *dp, struct hs_console *c, const struct hs
 	return -ENOENT;
 }
 
+/* ---- show crypto ipsec sa brief: one line per SA ---- */
+
+/*
+ * One SA per line, fixed columns, for operators with thousands of tunnels
+ * and for hubsec-control, which reads it after a restart to find the IKEv2
+ * SAs the dataplane kept (the columns are part of its socket protocol).
+ */
+int
+hs_cli_show_ipsec_sa_brief(struct hs_dp *dp, struct hs_console *c, const struct hs_cli_args *a,
+	struct hs_cli_out *o)
+{
+	struct hs_cli_sas s;
+
+	(void)c;
+	(void)a;
+	if (hs_cli_sas_collect(dp, &s) != 0)
+		return -ENOMEM;
+	if (o->json)
+		hs_json_arr_open(&o->j, NULL);
+	else
+		fprintf(o->f, "%-16s %5s %4s %-39s %-3s %-10s %-6s %s\n", "Crypto map", "Seq",
+			"Line", "Peer", "Dir", "SPI", "Origin", "IKE SA");
+	for (uint32_t i = 0; i < s.n; i++) {
+		const struct hs_cli_sa *r = &s.v[i];
+		char peer[INET6_ADDRSTRLEN];
+
+		hs_addr_format(&r->info.peer, peer, sizeof(peer));
+		if (o->json) {
+			hs_json_obj_open(&o->j, NULL);
+			hs_json_str(&o->j, "map", map_name(r->info.map));
+			hs_json_u64(&o->j, "seq", r->info.seq);
+			hs_json_u64(&o->j, "acl-line", r->info.acl_line);
+			hs_json_str(&o->j, "peer", peer);
+			hs_json_str(&o->j, "dir", r->info.dir == HS_SA_IN ? "in" : "out");
+			hs_json_strf(&o->j, "spi", "0x%08" PRIx32, r->sa->rt.spi);
+			hs_json_str(&o->j, "origin", hs_sa_origin_name(r->info.origin));
+			hs_json_u64(&o->j, "ike-sa", r->info.ike_sa_id);
+			hs_json_close(&o->j);
+			continue;
+		}
+		fprintf(o->f, "%-16s %5" PRIu32 " %4" PRIu32 " %-39s %-3s 0x%08" PRIx32 " %-6s %" PRIu64
+			"\n", map_name(r->info.map), r->info.seq, r->info.acl_line, peer,
+			r->info.dir == HS_SA_IN ? "in" : "out", r->sa->rt.spi,
+			hs_sa_origin_name(r->info.origin), r->info.ike_sa_id);
+	}
+	if (o->json)
+		hs_json_close(&o->j);
+	hs_cli_sas_free(&s);
+	return 0;
+}
+
 /* ---- clear crypto sa ---- */
 
 struct victim {

@@ -168,6 +168,9 @@ unsigned int hs_ctl_dpdk_poll(struct hs_ctl *c, uint64_t now);
 bool hs_ctl_dpdk_alive(struct hs_ctl *c);
 /* EAL's runtime directory (where the dataplane's relay looks for our socket). */
 const char *hs_ctl_dpdk_runtime_dir(void);
+
+/* resync.c: hand the IKEv2 SAs the dataplane kept over our restart to the engine. */
+void hs_ctl_resync(struct hs_ctl *c, uint64_t now);
 /* Detaches (what is queued to us stays for a restarted hubsec-control), rte_eal_cleanup(). */
 void hs_ctl_dpdk_close(struct hs_ctl *c);
 

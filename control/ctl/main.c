@@ -300,6 +300,8 @@ run(struct hs_ctl *c)
 	hs_ctl_log(c, HS_IKEV2_LOG_NOTICE, "running (%s, config %s, log level %s)",
 		c->opts.udp ? "kernel UDP sockets" : "beside hubsec-dataplane", c->opts.config,
 		hs_ctl_log_level_name(c->opts.log_level));
+	if (!c->opts.udp)
+		hs_ctl_resync(c, c->start_ms);
 	hs_ikev2_start(c->ike, c->start_ms);
 	status = loop(c);
 	hs_ikev2_free(c->ike);

@@ -173,6 +173,10 @@ child_sa_install(struct child_sa *c, const uint8_t *ni, size_t ni_len, const uin
 	/* Rekeys are timed here (timers.c); the dataplane enforces the hard limit. */
 	m->lifetime_soft_sec = 0;
 	m->lifetime_hard_sec = life + life / 10;
+	if (replaces_out_spi == 0)
+		replaces_out_spi = kept_take(e, &c->cfg, &sa->path.remote);
+	if (replaces_out_spi != 0)
+		hs_msg_init(&m->hdr, HS_MSG_SA_REPLACE, sizeof(*m), m->hdr.id);
 	m->del_spi = replaces_out_spi;
 	m->origin = HS_SA_ORIGIN_IKEV2;
 	m->pfs_group = c->pfs_group;
@@ -274,4 +278,54 @@ child_sa_result(struct hs_ikev2 *e, uint64_t id, int result, const char *error)
 			timers_child_installed(c);
 			return;
 		}
+}
+
+uint32_t
+kept_take(struct hs_ikev2 *e, const struct child_cfg *cfg, const struct hs_addr *peer)
+{
+	uint32_t out = 0;
+
+	for (unsigned int i = 0; i < e->n_kept; i++) {
+		struct kept_sa *k = &e->kept[i];
+
+		if (k->delete_ms != 0 || k->cfg.entry != cfg->entry ||
+			k->cfg.acl_line != cfg->acl_line || !hs_addr_equal(&k->peer, peer))
+			continue;
+		/* Old inbound SAs decrypt what is still in flight for a while. */
+		k->delete_ms = e->now + IKE_KEPT_GRACE_MS;
+		if (k->dir == HS_SA_OUT && out == 0)
+			out = k->spi;
+	}
+	return out;
+}
+
+void
+kept_expire(struct hs_ikev2 *e)
+{
+	unsigned int j = 0;
+
+	for (unsigned int i = 0; i < e->n_kept; i++) {
+		struct kept_sa *k = &e->kept[i];
+
+		if (k->delete_ms == 0 || e->now < k->delete_ms) {
+			e->kept[j++] = *k;
+			continue;
+		}
+		struct hs_msg_sa *m = calloc(1, sizeof(*m));
+
+		if (m == NULL) {
+			e->kept[j++] = *k;
+			continue;
+		}
+		hs_msg_init(&m->hdr, HS_MSG_SA_DEL, sizeof(*m), ike_msg_id_next(e));
+		m->del_spi = k->spi;
+		m->del_dir = k->dir;
+		m->peer = k->peer;
+		m->origin = HS_SA_ORIGIN_IKEV2;
+		e->io.sa(e->io.ctx, m);
+		free(m);
+		ike_log(e, HS_IKEV2_LOG_INFO, NULL, "kept %s SA 0x%08" PRIx32 " replaced: deleted",
+			k->dir == HS_SA_IN ? "inbound" : "outbound", k->spi);
+	}
+	e->n_kept = j;
 }

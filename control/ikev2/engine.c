@@ -139,6 +139,7 @@ hs_ikev2_free(struct hs_ikev2 *e)
 	while (e->sas != NULL)
 		ike_sa_destroy(e->sas, false);
 	ike_reap(e);
+	free(e->kept);
 	explicit_bzero(e->cookie_secret, sizeof(e->cookie_secret));
 	explicit_bzero(e->plain, sizeof(e->plain));
 	explicit_bzero(e->inner, sizeof(e->inner));
@@ -328,6 +329,7 @@ hs_ikev2_tick(struct hs_ikev2 *e, uint64_t now_ms)
 		next = sa->next;
 		timers_sa(sa, now_ms);
 	}
+	kept_expire(e);
 	ike_reap(e);
 }
 
@@ -387,8 +389,8 @@ local_addr(const struct hs_config_crypto_map *map, const struct hs_addr *peer, s
 }
 
 /* Ask for a child SA for cfg on the peer's IKE SA, creating the IKE SA when there is none. */
-static int
-request_child(struct hs_ikev2 *e, const struct child_cfg *cc)
+int
+ike_request_child(struct hs_ikev2 *e, const struct child_cfg *cc)
 {
 	const struct hs_addr *peer = &cc->entry->peers[0];
 	struct ike_sa *sa = ike_sa_find_peer(e, peer);
@@ -452,7 +454,7 @@ request_entry(struct hs_ikev2 *e, const struct hs_config_crypto_map *map,
 	struct child_cfg cc = { .map = map, .entry = ent };
 
 	if (!ent->child_per_line) {
-		request_child(e, &cc);
+		ike_request_child(e, &cc);
 		return;
 	}
 	for (uint32_t l = 1; l <= ent->acl->n_lines; l++) {
@@ -461,7 +463,7 @@ request_entry(struct hs_ikev2 *e, const struct hs_config_crypto_map *map,
 		if (only_line != 0 && l != only_line)
 			continue;
 		cc.acl_line = l;
-		request_child(e, &cc);
+		ike_request_child(e, &cc);
 	}
 }
 
@@ -556,6 +558,47 @@ hs_ikev2_event(struct hs_ikev2 *e, const struct hs_msg_event *ev, uint64_t now_m
 			break;
 		}
 		break;
+	}
+	ike_reap(e);
+}
+
+/* ---- resynchronisation after a restart ---- */
+
+void
+hs_ikev2_resync(struct hs_ikev2 *e, const struct hs_ikev2_kept *k, unsigned int n,
+	uint64_t now_ms)
+{
+	e->now = now_ms;
+	free(e->kept);
+	e->kept = calloc(n + 1, sizeof(*e->kept));
+	e->n_kept = 0;
+	if (e->kept == NULL)
+		return;
+	for (unsigned int i = 0; i < n; i++) {
+		const struct hs_config_crypto_map *map = NULL;
+		char name[HS_MSG_NAME_MAX];
+		const struct hs_config_crypto_entry *ent;
+
+		memcpy(name, k[i].map, sizeof(name));
+		name[sizeof(name) - 1] = '\0';
+		ent = find_entry(e->cfg, name, k[i].seq, &map);
+		if (ent == NULL || k[i].acl_line > ent->acl->n_lines)
+			continue; /* the config changed: those SAs age out */
+		e->kept[e->n_kept++] = (struct kept_sa){ .cfg = { .map = map, .entry = ent,
+			.acl_line = k[i].acl_line }, .peer = k[i].peer, .spi = k[i].spi,
+			.dir = k[i].dir };
+	}
+	ike_log(e, HS_IKEV2_LOG_NOTICE, NULL,
+		"restart: the dataplane kept %u IKEv2 SAs; negotiating their successors", e->n_kept);
+	for (unsigned int i = 0; i < e->n_kept; i++) {
+		struct ike_sa *sa;
+
+		if (e->kept[i].dir != HS_SA_OUT)
+			continue;
+		ike_request_child(e, &e->kept[i].cfg);
+		sa = ike_sa_find_peer(e, &e->kept[i].cfg.entry->peers[0]);
+		if (sa != NULL && sa->state == IKE_CONNECTING)
+			sa->resync = true;
 	}
 	ike_reap(e);
 }

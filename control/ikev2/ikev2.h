@@ -124,6 +124,26 @@ uint32_t hs_ikev2_next_timer_ms(const struct hs_ikev2 *e, uint64_t now_ms);
 void hs_ikev2_start(struct hs_ikev2 *e, uint64_t now_ms);
 
 /*
+ * After a restart of hubsec-control: SAs of IKEv2 origin that the dataplane
+ * kept (read from its "show crypto ipsec sa brief"). They are not torn
+ * down: an IKE SA is negotiated again with each peer (without
+ * INITIAL_CONTACT, so the peer keeps its old SAs meanwhile), each new
+ * child SA replaces the kept outbound SA of its crypto map line in one
+ * store, and the kept SAs are deleted from the dataplane a grace period
+ * later. Kept SAs whose peer does not answer stay until their lifetime ends.
+ */
+struct hs_ikev2_kept {
+	char map[HS_MSG_NAME_MAX];
+	uint32_t seq;
+	uint32_t acl_line;
+	struct hs_addr peer;
+	uint32_t spi;
+	uint8_t dir; /* enum hs_sa_dir */
+};
+void hs_ikev2_resync(struct hs_ikev2 *e, const struct hs_ikev2_kept *k, unsigned int n,
+	uint64_t now_ms);
+
+/*
  * Initiate towards the entry map/seq now (console, tests). 0, -ENOENT (no
  * such IKEv2 entry) or -EALREADY (an IKE SA with that peer is up or being
  * set up: its children are requested on it).

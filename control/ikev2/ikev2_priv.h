@@ -163,6 +163,7 @@ struct ike_sa {
 	uint8_t cookie_len;
 	uint8_t natd[2][20]; /* NAT-D hashes of the message being built */
 	bool keyed;
+	bool resync; /* negotiated to replace kept SAs: no INITIAL_CONTACT */
 	struct hs_ike_keys keys;
 	struct hs_ike_sk sk_out, sk_in;
 	/* NAT (RFC 7296 §2.23). */
@@ -194,6 +195,17 @@ struct ike_sa {
 	uint64_t rekeyed_to; /* uid of the new IKE SA */
 };
 
+/* An SA the dataplane kept over a restart of ours (hs_ikev2_resync). */
+struct kept_sa {
+	struct child_cfg cfg;
+	struct hs_addr peer;
+	uint32_t spi;
+	uint8_t dir;
+	uint64_t delete_ms; /* 0: not replaced yet */
+};
+
+#define IKE_KEPT_GRACE_MS 10000 /* a replaced kept SA is deleted this long after */
+
 struct hs_ikev2 {
 	const struct hs_config *cfg;
 	struct hs_ikev2_io io;
@@ -211,6 +223,8 @@ struct hs_ikev2 {
 	/* A CREATE_CHILD_SA response's Nr and KE, until it is encoded. */
 	uint8_t nonce_r[IKE_NONCE_LEN];
 	struct hs_ike_dh_key *dh_r;
+	struct kept_sa *kept;
+	unsigned int n_kept;
 	/* Scratch, single-threaded: the message received and the one being built. */
 	struct hs_ike_msg rx, tx;
 	uint8_t plain[IKE_BUF_MAX]; /* decrypted inner payloads of rx */
@@ -219,6 +233,7 @@ struct hs_ikev2 {
 };
 
 /* engine.c */
+int ike_request_child(struct hs_ikev2 *e, const struct child_cfg *cc);
 void ike_log(struct hs_ikev2 *e, enum hs_ikev2_log_level lvl, const struct ike_sa *sa,
 	const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 #define IKE_LOG(sa, lvl, ...) ike_log((sa)->e, HS_IKEV2_LOG_##lvl, (sa), __VA_ARGS__)
@@ -272,6 +287,10 @@ struct child_sa *child_sa_by_spi_out(struct ike_sa *sa, uint32_t spi);
 /* An ESP SPI of ours (random, non-reserved, unused by this engine). */
 uint32_t child_sa_new_spi(struct hs_ikev2 *e);
 void child_sa_result(struct hs_ikev2 *e, uint64_t id, int result, const char *error);
+/* The kept outbound SPI a new child for cfg/peer replaces (0: none); schedules their deletion. */
+uint32_t kept_take(struct hs_ikev2 *e, const struct child_cfg *cfg, const struct hs_addr *peer);
+/* Delete the kept SAs whose grace period is over. */
+void kept_expire(struct hs_ikev2 *e);
 /* Whether an installed/installing child covers this crypto map entry line. */
 struct child_sa *child_sa_for_cfg(struct ike_sa *sa, const struct child_cfg *cfg);
 

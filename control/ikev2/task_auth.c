@@ -73,8 +73,13 @@ auth_build_req(struct ike_sa *sa, struct task *t, struct hs_ike_msg *m)
 
 	if (rc != 0)
 		return rc;
-	/* §2.4: we hold no other IKE SA with this peer that it should forget. */
-	if (hs_ike_msg_add_notify(m, 0, NULL, 0, HS_IKE_N_INITIAL_CONTACT, NULL, 0) != 0)
+	/*
+	 * §2.4: we hold no other IKE SA with this peer that it should forget;
+	 * except after our restart, when the peer's old SAs still carry traffic
+	 * until the new ones replace them.
+	 */
+	if (!sa->resync &&
+		hs_ike_msg_add_notify(m, 0, NULL, 0, HS_IKE_N_INITIAL_CONTACT, NULL, 0) != 0)
 		return -ENOSPC;
 	return child_build_req(sa, t, m, false);
 }

@@ -689,6 +689,60 @@ test_delete_ike(void)
 	teardown();
 }
 
+/* A restarts: the dataplane kept A's SAs; A negotiates successors and replaces them. */
+static void
+test_restart_resync(void)
+{
+	struct setup s = { .b_line2 = true };
+	struct hs_ikev2_kept kept[8];
+	struct hs_ikev2_io io = { .ctx = &A, .send = io_send, .sa = io_sa, .log = io_log };
+	unsigned int n = 0, first_new;
+
+	setup(&s);
+	establish();
+	run();
+	CU_ASSERT_EQUAL_FATAL(A.n_sas, 2);
+	for (unsigned int i = 0; i < A.n_sas; i++) {
+		const struct hs_msg_sa *m = &A.sas[i];
+
+		for (int d = 0; d < 2; d++) {
+			struct hs_ikev2_kept *k = &kept[n++];
+
+			memset(k, 0, sizeof(*k));
+			memcpy(k->map, m->map, sizeof(k->map));
+			k->seq = m->seq;
+			k->acl_line = m->acl_line;
+			k->peer = m->peer;
+			k->dir = d == 0 ? HS_SA_IN : HS_SA_OUT;
+			k->spi = d == 0 ? m->in.spi : m->out.spi;
+		}
+	}
+	hs_ikev2_free(A.e); /* killed: no messages, nothing deleted */
+	A.e = hs_ikev2_new(A.cfg, &io, NULL);
+	A.n_out = 0;
+	first_new = A.n_sas;
+	hs_ikev2_resync(A.e, kept, n, now);
+	run();
+	CU_ASSERT_EQUAL_FATAL(A.e->n_sas, 1);
+	CU_ASSERT_EQUAL(only_sa(&A)->state, IKE_ESTABLISHED);
+	CU_ASSERT_EQUAL(n_children(only_sa(&A), CHILD_INSTALLED), 2);
+	/* No INITIAL_CONTACT: B keeps the old IKE SA (its DPD will retire it). */
+	CU_ASSERT_EQUAL(B.e->n_sas, 2);
+	/* Each new pair replaced a kept outbound SA in one store. */
+	for (unsigned int i = first_new; i < A.n_sas; i++) {
+		CU_ASSERT_EQUAL(A.sas[i].hdr.type, HS_MSG_SA_REPLACE);
+		CU_ASSERT_TRUE(A.sas[i].del_spi == kept[1].spi || A.sas[i].del_spi == kept[3].spi);
+	}
+	CU_ASSERT_FALSE(deleted(&A, kept[0].spi, HS_SA_IN));
+	now += IKE_KEPT_GRACE_MS + 1;
+	hs_ikev2_tick(A.e, now);
+	for (unsigned int i = 0; i < n; i++)
+		CU_ASSERT_TRUE(deleted(&A, kept[i].spi, kept[i].dir));
+	CU_ASSERT_EQUAL(A.e->n_kept, 0);
+	check_pairs();
+	teardown();
+}
+
 /* Garbage, truncations and bit flips of real messages: counted, never a crash. */
 static void
 test_malformed(void)
@@ -745,6 +799,7 @@ main(void)
 	CU_add_test(s, "INVALID_KE_PAYLOAD", test_invalid_ke);
 	CU_add_test(s, "COOKIE under load", test_cookie);
 	CU_add_test(s, "delete IKE SA", test_delete_ike);
+	CU_add_test(s, "restart: kept SAs replaced", test_restart_resync);
 	CU_add_test(s, "malformed input", test_malformed);
 	return hs_test_run();
 }
