@@ -88,21 +88,86 @@ child_sa_for_cfg(struct ike_sa *sa, const struct child_cfg *cfg)
 	return NULL;
 }
 
+/*
+ * The set of our inbound SPIs: open addressing with linear probing, grown
+ * at half load. A set of our own rather than a scan of every child SA
+ * (which made set-up cost grow with the number of tunnels).
+ */
+#define SPI_FREE 0u
+#define SPI_GONE 1u /* SPIs 0..255 are reserved (RFC 4303 §2.1): free for markers */
+
+static uint32_t
+spi_slot(uint32_t spi, uint32_t cap)
+{
+	return (spi * 2654435761u) & (cap - 1);
+}
+
+bool
+spi_set_has(const struct hs_ikev2 *e, uint32_t spi)
+{
+	if (e->spis == NULL)
+		return false;
+	for (uint32_t i = spi_slot(spi, e->spis_cap);; i = (i + 1) & (e->spis_cap - 1)) {
+		if (e->spis[i] == spi)
+			return true;
+		if (e->spis[i] == SPI_FREE)
+			return false;
+	}
+}
+
+int
+spi_set_add(struct hs_ikev2 *e, uint32_t spi)
+{
+	if ((e->spis_used + 1) * 2 > e->spis_cap) {
+		uint32_t cap = e->spis_cap ? e->spis_cap * 2 : 1024, *old = e->spis, ocap = e->spis_cap;
+		uint32_t *n = calloc(cap, sizeof(*n));
+
+		if (n == NULL)
+			return -ENOMEM;
+		e->spis = n;
+		e->spis_cap = cap;
+		e->spis_used = 0;
+		for (uint32_t i = 0; i < ocap; i++)
+			if (old[i] > SPI_GONE)
+				spi_set_add(e, old[i]);
+		free(old);
+	}
+	for (uint32_t i = spi_slot(spi, e->spis_cap);; i = (i + 1) & (e->spis_cap - 1))
+		if (e->spis[i] <= SPI_GONE) {
+			e->spis[i] = spi;
+			e->spis_used++;
+			return 0;
+		}
+}
+
+void
+spi_set_del(struct hs_ikev2 *e, uint32_t spi)
+{
+	if (e->spis == NULL || spi <= SPI_GONE)
+		return;
+	for (uint32_t i = spi_slot(spi, e->spis_cap);; i = (i + 1) & (e->spis_cap - 1)) {
+		if (e->spis[i] == spi) {
+			/* A tombstone keeps later probes going; counted until the next growth. */
+			e->spis[i] = SPI_GONE;
+			return;
+		}
+		if (e->spis[i] == SPI_FREE)
+			return;
+	}
+}
+
 uint32_t
 child_sa_new_spi(struct hs_ikev2 *e)
 {
 	for (;;) {
 		uint32_t spi;
-		bool used = false;
 
 		if (ike_random(&spi, sizeof(spi)) != 0)
 			return 0;
 		if (spi < 256) /* RFC 4303 §2.1: 1..255 reserved */
 			continue;
-		for (struct ike_sa *sa = e->sas; sa != NULL && !used; sa = sa->next)
-			used = child_sa_by_spi_in(sa, spi) != NULL;
-		if (!used)
-			return spi;
+		if (!spi_set_has(e, spi))
+			return spi_set_add(e, spi) == 0 ? spi : 0;
 	}
 }
 
@@ -250,6 +315,7 @@ child_sa_delete(struct child_sa *c, bool tell_dataplane)
 	}
 	IKE_LOG(c->ike, INFO, "CHILD_SA %" PRIu32 " deleted (in 0x%08" PRIx32 " out 0x%08" PRIx32
 		")", c->uid, c->spi_in, c->spi_out);
+	spi_set_del(e, c->spi_in);
 	child_sa_unlink(c);
 	explicit_bzero(c, sizeof(*c));
 	free(c);

@@ -140,6 +140,7 @@ hs_ikev2_free(struct hs_ikev2 *e)
 		ike_sa_destroy(e->sas, false);
 	ike_reap(e);
 	free(e->kept);
+	free(e->spis);
 	explicit_bzero(e->cookie_secret, sizeof(e->cookie_secret));
 	explicit_bzero(e->plain, sizeof(e->plain));
 	explicit_bzero(e->inner, sizeof(e->inner));
@@ -151,17 +152,6 @@ static uint64_t
 our_spi(const struct hs_ike_hdr *h)
 {
 	return (h->flags & HS_IKE_FLAG_INITIATOR) ? h->spi_r : h->spi_i;
-}
-
-/* A retransmitted IKE_SA_INIT request of a half-open SA of ours (§2.1). */
-static struct ike_sa *
-find_half_open(struct hs_ikev2 *e, const struct hs_ike_path *path, uint64_t spi_i)
-{
-	for (struct ike_sa *sa = e->sas; sa != NULL; sa = sa->next)
-		if (!sa->initiator && sa->spi_i == spi_i &&
-			hs_addr_equal(&sa->path.remote, &path->remote))
-			return sa;
-	return NULL;
 }
 
 /*
@@ -292,7 +282,7 @@ hs_ikev2_input(struct hs_ikev2 *e, const struct hs_ike_path *path, const uint8_t
 			ike_count(e, HS_IKEV2_C_RX_MALFORMED);
 			return;
 		}
-		sa = find_half_open(e, path, m->hdr.spi_i);
+		sa = ike_sa_find_spi_i(e, m->hdr.spi_i, &path->remote);
 		if (sa != NULL) {
 			if (sa->resp_valid && m->hdr.msg_id == 0) {
 				ike_count(e, HS_IKEV2_C_RX_RETRANSMIT);

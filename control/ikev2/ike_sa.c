@@ -95,6 +95,30 @@ hash_add(struct ike_sa *sa)
 
 	sa->hnext = *b;
 	*b = sa;
+	if (!sa->initiator && sa->spi_i != 0) {
+		b = &sa->e->ibuckets[bucket(sa->spi_i)];
+		sa->inext = *b;
+		*b = sa;
+	}
+}
+
+static void
+ihash_del(struct ike_sa *sa)
+{
+	for (struct ike_sa **p = &sa->e->ibuckets[bucket(sa->spi_i)]; *p != NULL; p = &(*p)->inext)
+		if (*p == sa) {
+			*p = sa->inext;
+			return;
+		}
+}
+
+struct ike_sa *
+ike_sa_find_spi_i(struct hs_ikev2 *e, uint64_t spi_i, const struct hs_addr *peer)
+{
+	for (struct ike_sa *sa = e->ibuckets[bucket(spi_i)]; sa != NULL; sa = sa->inext)
+		if (sa->spi_i == spi_i && hs_addr_equal(&sa->path.remote, peer))
+			return sa;
+	return NULL;
 }
 
 static void
@@ -111,6 +135,8 @@ void
 ike_sa_rehash(struct ike_sa *sa, uint64_t old_spi)
 {
 	hash_del(sa, old_spi);
+	if (!sa->initiator)
+		ihash_del(sa);
 	hash_add(sa);
 }
 
@@ -168,6 +194,9 @@ ike_task_free(struct task *t)
 		return;
 	if (t->ops->destroy != NULL)
 		t->ops->destroy(t);
+	/* An SPI proposed for a child that never came is free again. */
+	if (t->spi != 0 && t->created == NULL)
+		spi_set_del(t->e, t->spi);
 	hs_ike_dh_free(t->dh);
 	explicit_bzero(t, sizeof(*t));
 	free(t);
@@ -203,9 +232,9 @@ ike_task_new(struct ike_sa *sa, enum task_kind kind)
 {
 	struct task *t = calloc(1, sizeof(*t));
 
-	(void)sa;
 	if (t == NULL)
 		return NULL;
+	t->e = sa->e;
 	t->kind = kind;
 	t->ops = task_ops_of(kind);
 	return t;
@@ -275,6 +304,8 @@ ike_sa_destroy(struct ike_sa *sa, bool delete_children)
 	sa->state = IKE_DESTROYING;
 	if (ike_sa_our_spi(sa) != 0)
 		hash_del(sa, ike_sa_our_spi(sa));
+	if (!sa->initiator)
+		ihash_del(sa);
 	if (sa->prev != NULL)
 		sa->prev->next = sa->next;
 	else

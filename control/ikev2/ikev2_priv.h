@@ -122,6 +122,7 @@ struct task_ops {
 
 struct task {
 	struct task *next;
+	struct hs_ikev2 *e;
 	enum task_kind kind;
 	const struct task_ops *ops;
 	struct child_cfg child;		/* TASK_CHILD, TASK_AUTH: what to request */
@@ -141,6 +142,7 @@ struct task {
 struct ike_sa {
 	struct ike_sa *next, *prev; /* engine list */
 	struct ike_sa *hnext;	    /* bucket chain by our SPI */
+	struct ike_sa *inext;	    /* responder SAs: chain by the initiator's SPI */
 	struct hs_ikev2 *e;
 	uint64_t uid; /* "IKE SA 3" in logs; hs_msg_sa.ike_sa_id */
 	enum ike_state state;
@@ -215,6 +217,10 @@ struct hs_ikev2 {
 	struct ike_sa *reap; /* destroyed during this call, freed at its end */
 	unsigned int n_sas, n_half_open;
 	struct ike_sa *buckets[IKE_HASH_BUCKETS];
+	struct ike_sa *ibuckets[IKE_HASH_BUCKETS]; /* responder SAs by SPIi (§2.1 retransmits) */
+	/* Our inbound ESP SPIs in use: open addressing, 0 = free, 1 = deleted. */
+	uint32_t *spis;
+	uint32_t spis_cap, spis_used;
 	uint64_t next_uid;
 	uint32_t next_child_uid;
 	uint64_t next_msg_id;
@@ -256,6 +262,12 @@ struct ike_sa *ike_sa_find(struct hs_ikev2 *e, uint64_t our_spi);
 struct ike_sa *ike_sa_find_peer(struct hs_ikev2 *e, const struct hs_addr *peer);
 /* Rehash after our SPI changed (responder: chosen in IKE_SA_INIT). */
 void ike_sa_rehash(struct ike_sa *sa, uint64_t old_spi);
+/* A responder SA of this peer with this initiator SPI (a retransmitted IKE_SA_INIT), or NULL. */
+struct ike_sa *ike_sa_find_spi_i(struct hs_ikev2 *e, uint64_t spi_i, const struct hs_addr *peer);
+/* Our ESP SPIs in use (child_sa.c): add / remove / test. */
+int spi_set_add(struct hs_ikev2 *e, uint32_t spi);
+void spi_set_del(struct hs_ikev2 *e, uint32_t spi);
+bool spi_set_has(const struct hs_ikev2 *e, uint32_t spi);
 /* Free now (no messages): children deleted from the dataplane when `delete_children`. */
 void ike_sa_destroy(struct ike_sa *sa, bool delete_children);
 uint64_t ike_sa_our_spi(const struct ike_sa *sa);

@@ -333,7 +333,9 @@ admit(struct hs_ikev2 *e, const struct hs_ike_path *path, const struct hs_ike_ms
 		ike_count(e, HS_IKEV2_C_HALF_OPEN_REFUSED);
 		return false;
 	}
-	for (const struct ike_sa *sa = e->sas; sa != NULL; sa = sa->next)
+	/* Fewer half-open SAs in all than the per-peer limit: no need to count. */
+	for (const struct ike_sa *sa = e->n_half_open >= e->o.half_open_peer_max ? e->sas : NULL;
+		sa != NULL; sa = sa->next)
 		from_peer += !sa->initiator && sa->state <= IKE_CONNECTING &&
 			hs_addr_equal(&sa->path.remote, &path->remote);
 	if (from_peer >= e->o.half_open_peer_max) {

@@ -15,18 +15,31 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "hs_common.h"
 #include "ike_crypto.h"
 
-/* An HMAC context keyed for the PRF's hash, or NULL. */
+/*
+ * An HMAC context with the PRF's digest set but no key, made once per
+ * digest and duplicated per use: fetching "HMAC" and its digest by name on
+ * every call cost more than the hashing itself in IKE set-ups. Kept for the
+ * life of the process; never keyed, so it holds no secret.
+ */
 static EVP_MAC_CTX *
-hmac_new(const struct hs_ike_prf_alg *a, const void *key, size_t key_len)
+hmac_template(const struct hs_ike_prf_alg *a)
 {
+	static struct {
+		const char *digest;
+		EVP_MAC_CTX *ctx;
+	} cache[8];
 	char digest[16]; /* OSSL_PARAM wants a mutable string */
 	OSSL_PARAM params[2];
 	EVP_MAC_CTX *ctx = NULL;
 	EVP_MAC *mac;
-	size_t n = strlen(a->digest);
+	size_t n = strlen(a->digest), i;
 
+	for (i = 0; i < HS_ARRAY_SIZE(cache) && cache[i].digest != NULL; i++)
+		if (cache[i].digest == a->digest)
+			return cache[i].ctx;
 	if (n >= sizeof(digest))
 		return NULL;
 	memcpy(digest, a->digest, n + 1);
@@ -36,7 +49,25 @@ hmac_new(const struct hs_ike_prf_alg *a, const void *key, size_t key_len)
 	if (mac != NULL)
 		ctx = EVP_MAC_CTX_new(mac);
 	EVP_MAC_free(mac); /* the context keeps its own reference */
-	if (ctx != NULL && EVP_MAC_init(ctx, key, key_len, params) != 1) {
+	if (ctx != NULL && EVP_MAC_CTX_set_params(ctx, params) != 1) {
+		EVP_MAC_CTX_free(ctx);
+		return NULL;
+	}
+	if (ctx != NULL && i < HS_ARRAY_SIZE(cache)) {
+		cache[i].digest = a->digest;
+		cache[i].ctx = ctx;
+	}
+	return ctx;
+}
+
+/* An HMAC context keyed for the PRF's hash, or NULL. */
+static EVP_MAC_CTX *
+hmac_new(const struct hs_ike_prf_alg *a, const void *key, size_t key_len)
+{
+	EVP_MAC_CTX *t = hmac_template(a);
+	EVP_MAC_CTX *ctx = t != NULL ? EVP_MAC_CTX_dup(t) : NULL;
+
+	if (ctx != NULL && EVP_MAC_init(ctx, key, key_len, NULL) != 1) {
 		EVP_MAC_CTX_free(ctx);
 		ctx = NULL;
 	}

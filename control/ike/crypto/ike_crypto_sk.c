@@ -17,6 +17,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "hs_common.h"
 #include "ike_crypto.h"
 
 #define CBC_BLOCK 16
@@ -94,6 +95,26 @@ hs_ike_sk_len(const struct hs_ike_sk *sk, size_t plain_len)
 	return sk->iv_len + padded_len(sk, plain_len) + sk->icv_len;
 }
 
+/* The cipher by name, fetched once per name (fetching per message cost more than AES). */
+static EVP_CIPHER *
+cipher_fetch(const char *name)
+{
+	static struct {
+		char name[16];
+		EVP_CIPHER *c;
+	} cache[8];
+	unsigned int i;
+
+	for (i = 0; i < HS_ARRAY_SIZE(cache) && cache[i].c != NULL; i++)
+		if (strcmp(cache[i].name, name) == 0)
+			return cache[i].c;
+	if (i == HS_ARRAY_SIZE(cache))
+		return NULL;
+	cache[i].c = EVP_CIPHER_fetch(NULL, name, NULL);
+	snprintf(cache[i].name, sizeof(cache[i].name), "%s", name);
+	return cache[i].c;
+}
+
 /* A cipher context keyed for sk with this IV (GCM: the 8 explicit bytes). */
 static EVP_CIPHER_CTX *
 cipher_new(const struct hs_ike_sk *sk, const uint8_t *iv, int enc)
@@ -105,7 +126,7 @@ cipher_new(const struct hs_ike_sk *sk, const uint8_t *iv, int enc)
 	bool ok;
 
 	snprintf(name, sizeof(name), "AES-%u-%s", sk->key_len * 8u, is_gcm(sk) ? "GCM" : "CBC");
-	c = EVP_CIPHER_fetch(NULL, name, NULL);
+	c = cipher_fetch(name);
 	if (c != NULL)
 		ctx = EVP_CIPHER_CTX_new();
 	if (ctx != NULL && is_gcm(sk)) {
@@ -118,7 +139,6 @@ cipher_new(const struct hs_ike_sk *sk, const uint8_t *iv, int enc)
 	ok = ctx != NULL && EVP_CipherInit_ex2(ctx, c, sk->ekey, iv, enc, NULL) == 1 &&
 		EVP_CIPHER_CTX_set_padding(ctx, 0) == 1;
 	OPENSSL_cleanse(nonce, sizeof(nonce));
-	EVP_CIPHER_free(c);
 	if (!ok) {
 		EVP_CIPHER_CTX_free(ctx);
 		return NULL;
