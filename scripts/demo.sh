@@ -3,13 +3,17 @@
 #
 # The two-site demo (seed 003: Cisco's "A Technical Look at IPSEC VPN Tunnel
 # Creation"): two hubsec concentrators on virtual Ethernet links in network
-# namespaces, an IPsec tunnel between them with static SAs, pings through
-# it, and the console's view of them (hubsec-cli: show crypto ipsec sa,
-# show crypto session, show access-list, ...). Everything it creates is removed when it ends,
-# also on failure or Ctrl-C. Must run as root; exits non-zero if a ping fails.
+# namespaces, each with hubsec-control beside it; the first ping from
+# YELLOW brings the IPsec tunnel up with IKEv2 (acquire, IKE_SA_INIT,
+# IKE_AUTH, a child SA per ACL line), pings go through it, and the console
+# shows it (hubsec-cli: show crypto isakmp sa, show crypto ipsec sa, show
+# crypto session, show access-list, ...). Everything it creates is removed
+# when it ends, also on failure or Ctrl-C. Must run as root; exits non-zero
+# if a ping fails.
 #
-#   scripts/demo.sh [--no-setup] [--builddir DIR] [--keep-running]
+#   scripts/demo.sh [--no-setup] [--builddir DIR] [--keep-running] [--static]
 #
+#   --static        the configs' static SAs instead of IKEv2 (site1.yaml, site2.yaml)
 #   --no-setup      do not run scripts/setup.sh (packages, hugepages, build)
 #   --builddir DIR  meson build directory (default: build)
 #   --keep-running  after the pings, wait for Enter before tearing down (try
@@ -30,6 +34,7 @@ cd "$ROOT"
 SETUP=1
 BUILDDIR=build
 KEEP=0
+STATIC=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--no-setup) SETUP=0 ;;
@@ -40,8 +45,9 @@ while [ $# -gt 0 ]; do
 		;;
 	--builddir=*) BUILDDIR="${1#--builddir=}" ;;
 	--keep-running) KEEP=1 ;;
+	--static) STATIC=1 ;;
 	-h | --help)
-		sed -n '3,17s/^# \{0,1\}//p' "$0"
+		sed -n '3,22s/^# \{0,1\}//p' "$0"
 		exit 0
 		;;
 	*)
@@ -69,9 +75,11 @@ NAMESPACES=("$NS_YELLOW" "$NS_BLUE" "$NS_PURPLE" "$NS_S1" "$NS_S2" "$NS_LAN")
 PREFIXES=(hs-site1 hs-site2) # DPDK --file-prefix of each dataplane
 DP="$BUILDDIR/dataplane/hubsec-dataplane"
 CLI="$BUILDDIR/control/hubsec-cli"
+CTL="$BUILDDIR/control/hubsec-control"
 CONF="$ROOT/scripts/configs"
 LOGDIR="$(mktemp -d /tmp/hubsec-demo.XXXXXX)"
 PIDS=()
+CTL_PIDS=()
 
 # ------------------------------------------------------------------ teardown
 
@@ -80,10 +88,10 @@ cleanup() {
 	trap - EXIT INT TERM
 	printf '\n%s==> Tearing down: stopping the dataplanes, deleting the namespaces%s\n' \
 		"$BOLD" "$OFF"
-	for pid in "${PIDS[@]}"; do
+	for pid in "${CTL_PIDS[@]}" "${PIDS[@]}"; do
 		kill -TERM "$pid" 2>/dev/null || true
 	done
-	for pid in "${PIDS[@]}"; do
+	for pid in "${CTL_PIDS[@]}" "${PIDS[@]}"; do
 		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
 		kill -KILL "$pid" 2>/dev/null || true
 	done
@@ -224,12 +232,42 @@ wait_dp() {
 	die "$name not running after 60 s"
 }
 
-step "Starting the two concentrators with the static SAs of their configs"
-say "(scripts/configs/site1.yaml, site2.yaml: AES-256-CBC + HMAC-SHA-256, one SA pair per ACL line)"
-start_dp site1 "$NS_S1" "$CONF/site1.yaml"
-start_dp site2 "$NS_S2" "$CONF/site2.yaml"
+# start_ctl NAME NS CONFIG: hubsec-control (a DPDK secondary process) beside
+# the site's dataplane, on its rings: IKE goes through the dataplane's ports.
+start_ctl() {
+	local name="$1" ns="$2" cfg="$3" log="$LOGDIR/$1-control.log"
+	say "hubsec-control -l 0 --file-prefix hs-$name -- --config ${cfg#"$ROOT"/}"
+	ip netns exec "$ns" "$CTL" -l 0 --file-prefix "hs-$name" -- --config "$cfg" \
+		>"$log" 2>&1 &
+	CTL_PIDS+=("$!")
+	for _ in $(seq 100); do
+		grep -q 'running' "$log" 2>/dev/null && return 0
+		kill -0 "${CTL_PIDS[-1]}" 2>/dev/null || { sed 's/^/    | /' "$log" >&2; die "hubsec-control of $name exited"; }
+		sleep 0.1
+	done
+	die "hubsec-control of $name not running after 10 s"
+}
+
+if [ "$STATIC" -eq 1 ]; then
+	step "Starting the two concentrators with the static SAs of their configs"
+	say "(scripts/configs/site1.yaml, site2.yaml: AES-256-CBC + HMAC-SHA-256, one SA pair per ACL line)"
+	SITE1="$CONF/site1.yaml" SITE2="$CONF/site2.yaml"
+else
+	step "Starting the two concentrators and their IKEv2 control processes"
+	say "(scripts/configs/site1-ikev2.yaml, site2-ikev2.yaml: IKE AES-256-CBC/SHA-256/DH14 with a"
+	say " pre-shared key; ESP AES-256-CBC + HMAC-SHA-256 with PFS group 14; a child SA per ACL line)"
+	SITE1="$CONF/site1-ikev2.yaml" SITE2="$CONF/site2-ikev2.yaml"
+fi
+start_dp site1 "$NS_S1" "$SITE1"
+start_dp site2 "$NS_S2" "$SITE2"
 wait_dp site1 "${PIDS[0]}"
 wait_dp site2 "${PIDS[1]}"
+if [ "$STATIC" -eq 0 ]; then
+	start_ctl site1 "$NS_S1" "$SITE1"
+	start_ctl site2 "$NS_S2" "$SITE2"
+	step "No tunnel yet: nothing has asked for one"
+	"$CLI" --file-prefix hs-site1 show crypto isakmp sa 2>&1 | sed 's/^/    /' || true
+fi
 
 # ------------------------------------------------------------------- pings
 
@@ -247,8 +285,13 @@ ping_ns() {
 		FAILED=$((FAILED + 1))
 	fi
 }
-ping_ns "$NS_YELLOW" 172.16.10.11 "YELLOW -> PURPLE through SA pair 0x1001/0x2001"
-ping_ns "$NS_BLUE" 172.16.10.11 "BLUE -> PURPLE through SA pair 0x1002/0x2002"
+if [ "$STATIC" -eq 1 ]; then
+	ping_ns "$NS_YELLOW" 172.16.10.11 "YELLOW -> PURPLE through SA pair 0x1001/0x2001"
+	ping_ns "$NS_BLUE" 172.16.10.11 "BLUE -> PURPLE through SA pair 0x1002/0x2002"
+else
+	ping_ns "$NS_YELLOW" 172.16.10.11 "YELLOW -> PURPLE: the first packet brings up IKE and the first child SA"
+	ping_ns "$NS_BLUE" 172.16.10.11 "BLUE -> PURPLE: a second child SA (CREATE_CHILD_SA, PFS) on the same IKE SA"
+fi
 ping_ns "$NS_PURPLE" 192.168.100.10 "PURPLE -> YELLOW, started from site 2"
 
 # ---------------------------------------------------------------- counters
@@ -261,9 +304,9 @@ cli() {
 	"$CLI" --file-prefix "$prefix" "$@" 2>&1 | sed 's/^/    /' || true
 }
 step "The console of site 1 (hubsec-cli; the same commands at the -i prompt)"
+cli hs-site1 show crypto isakmp sa
 cli hs-site1 show crypto ipsec sa peer 10.255.2.2
 cli hs-site1 show crypto session
-cli hs-site1 show crypto isakmp sa
 cli hs-site1 show access-list
 cli hs-site1 show drops
 if [ "$KEEP" -eq 1 ]; then
@@ -272,6 +315,13 @@ if [ "$KEEP" -eq 1 ]; then
 	read -r -p "    Press Enter to tear down... " _ || true
 fi
 
+if [ "$STATIC" -eq 0 ]; then
+	step "Site 2's view of the same IKE SA (the responder)"
+	cli hs-site2 show crypto isakmp sa
+	for pid in "${CTL_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+	for pid in "${CTL_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+	CTL_PIDS=()
+fi
 step "Stopping the dataplanes: their counters at exit (--stats-on-exit)"
 for i in 0 1; do
 	kill -TERM "${PIDS[$i]}" 2>/dev/null || true
@@ -288,5 +338,10 @@ if [ "$FAILED" -ne 0 ]; then
 	printf '\n%s%d of 3 pings FAILED%s\n' "$RED" "$FAILED" "$OFF"
 	exit 1
 fi
-printf '\n%sAll pings answered through the tunnel: the first one too (static SAs;\n' "$GREEN"
-printf 'the seed'\''s ASA lost it while IKE came up).%s\n' "$OFF"
+if [ "$STATIC" -eq 1 ]; then
+	printf '\n%sAll pings answered through the tunnel: the first one too (static SAs;\n' "$GREEN"
+	printf 'the seed'\''s ASA lost it while IKE came up).%s\n' "$OFF"
+else
+	printf '\n%sAll pings answered through the IKEv2 tunnel: the first one too (held while\n' "$GREEN"
+	printf 'IKE came up, then sent; the seed'\''s ASA lost it).%s\n' "$OFF"
+fi
