@@ -5,7 +5,11 @@
  * dataplane's answers. A rekey installs the new pair with REPLACE naming the
  * old outbound SPI, so that the dataplane swaps outbound traffic over in
  * one store while the old inbound SA keeps decrypting until it is deleted
- * (make-before-break).
+ * (make-before-break). The responder of a rekey installs the new inbound SA
+ * at once but holds the outbound swap back until the initiator deletes the
+ * old pair (or the wait for that delete runs out): the initiator installs
+ * its new inbound SA only when our answer has arrived, and ESP under the new
+ * SPI sent before that would be dropped there as an unknown SPI.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -201,6 +205,17 @@ params(const struct child_sa *c, struct hs_sa_params *p, bool in)
 	}
 }
 
+/* A held-back outbound SA that will not be installed: keys wiped. */
+static void
+pending_drop(struct child_sa *c)
+{
+	if (c->pending_out == NULL)
+		return;
+	explicit_bzero(c->pending_out, sizeof(*c->pending_out));
+	free(c->pending_out);
+	c->pending_out = NULL;
+}
+
 int
 child_sa_install(struct child_sa *c, const uint8_t *ni, size_t ni_len, const uint8_t *nr,
 	size_t nr_len, const uint8_t *g_ir, size_t g_ir_len, uint32_t replaces_out_spi)
@@ -212,6 +227,7 @@ child_sa_install(struct child_sa *c, const uint8_t *ni, size_t ni_len, const uin
 	struct hs_ike_child_keys ck;
 	struct hs_msg_sa *m = calloc(1, sizeof(*m));
 	uint32_t life = c->cfg.entry->lifetime_sec;
+	bool rekey_responder = !c->initiator && replaces_out_spi != 0;
 	int rc;
 
 	if (m == NULL)
@@ -246,11 +262,22 @@ child_sa_install(struct child_sa *c, const uint8_t *ni, size_t ni_len, const uin
 	m->origin = HS_SA_ORIGIN_IKEV2;
 	m->pfs_group = c->pfs_group;
 	m->ike_sa_id = sa->uid;
+	if (rekey_responder && (c->pending_out = malloc(sizeof(*m))) != NULL) {
+		/* The inbound SA now (ADD), the outbound swap when the old pair goes. */
+		memcpy(c->pending_out, m, sizeof(*m));
+		c->pending_out->has_in = false;
+		memset(&c->pending_out->in, 0, sizeof(c->pending_out->in));
+		hs_msg_init(&m->hdr, HS_MSG_SA_ADD, sizeof(*m), m->hdr.id);
+		m->has_out = false;
+		m->del_spi = 0;
+		explicit_bzero(&m->out, sizeof(m->out));
+	}
 	c->install_id = m->hdr.id;
 	child_sa_set_state(c, CHILD_INSTALLING);
 	rc = e->io.sa(e->io.ctx, m);
 	if (rc != 0) {
 		c->install_id = 0;
+		pending_drop(c); /* no dataplane, or no inbound SA: nothing to hold back */
 		if (rc == -ENOTCONN) {
 			/* No dataplane (kernel-socket mode): negotiated, not installed. */
 			child_sa_set_state(c, CHILD_INSTALLED);
@@ -287,6 +314,55 @@ send_del(struct hs_ikev2 *e, const struct child_sa *c, uint32_t spi, enum hs_sa_
 	free(m);
 }
 
+/* The held-back outbound SA of a rekey's responder: now into the dataplane. */
+static void
+activate_out(struct child_sa *c)
+{
+	struct hs_ikev2 *e = c->ike->e;
+	struct hs_msg_sa *m = c->pending_out;
+	int rc;
+
+	if (m == NULL)
+		return;
+	c->pending_out = NULL;
+	m->hdr.id = ike_msg_id_next(e);
+	c->out_install_id = m->hdr.id;
+	rc = e->io.sa(e->io.ctx, m);
+	if (rc != 0) {
+		c->out_install_id = 0;
+		ike_count(e, HS_IKEV2_C_SA_MSG_FAILED);
+		IKE_LOG(c->ike, ERR, "CHILD_SA %" PRIu32 ": outbound SA message not queued (%s)",
+			c->uid, strerror(-rc));
+	} else {
+		IKE_LOG(c->ike, DEBUG, "CHILD_SA %" PRIu32 ": outbound traffic to 0x%08" PRIx32
+			" (replacing 0x%08" PRIx32 ")", c->uid, c->spi_out, m->del_spi);
+	}
+	explicit_bzero(m, sizeof(*m));
+	free(m);
+}
+
+/* The successor of a rekeyed-away child that still holds its outbound SA back. */
+static struct child_sa *
+pending_successor(const struct child_sa *old)
+{
+	for (struct child_sa *c = old->ike->children; c != NULL; c = c->next)
+		if (c != old && c->pending_out != NULL && c->rekeyed_from == old->spi_in)
+			return c;
+	return NULL;
+}
+
+void
+child_sa_rekey_collided(struct child_sa *old)
+{
+	struct child_sa *peer_new = pending_successor(old);
+
+	if (peer_new != NULL) {
+		IKE_LOG(old->ike, DEBUG, "CHILD_SA %" PRIu32 ": rekeyed by both ends; CHILD_SA %"
+			PRIu32 " (the peer's) keeps its outbound SA out", old->uid, peer_new->uid);
+		pending_drop(peer_new);
+	}
+}
+
 /* Tasks that name the child forget it (they then do nothing). */
 static void
 forget_in_tasks(struct child_sa *c)
@@ -306,7 +382,18 @@ child_sa_delete(struct child_sa *c, bool tell_dataplane)
 	struct hs_ikev2 *e = c->ike->e;
 
 	forget_in_tasks(c);
+	/*
+	 * The outbound swap a rekey's responder held back happens before either
+	 * side of it goes: the old pair's outbound SA is retired by it.
+	 */
+	if (c->pending_out != NULL) {
+		activate_out(c);
+	} else if (c->state == CHILD_REKEYED) {
+		struct child_sa *next = pending_successor(c);
 
+		if (next != NULL)
+			activate_out(next);
+	}
 	if (tell_dataplane) {
 		/* A REKEYED child's outbound SA was already replaced by its successor. */
 		if (c->state != CHILD_REKEYED)
@@ -326,6 +413,16 @@ child_sa_result(struct hs_ikev2 *e, uint64_t id, int result, const char *error)
 {
 	for (struct ike_sa *sa = e->sas; sa != NULL; sa = sa->next)
 		for (struct child_sa *c = sa->children; c != NULL; c = c->next) {
+			if (c->out_install_id == id && id != 0) {
+				c->out_install_id = 0;
+				if (result != 0) {
+					ike_count(e, HS_IKEV2_C_SA_MSG_FAILED);
+					IKE_LOG(sa, ERR, "CHILD_SA %" PRIu32 " outbound SA refused by the "
+						"dataplane: %s", c->uid,
+						error != NULL ? error : strerror(-result));
+				}
+				return;
+			}
 			if (c->install_id != id)
 				continue;
 			c->install_id = 0;
@@ -334,6 +431,7 @@ child_sa_result(struct hs_ikev2 *e, uint64_t id, int result, const char *error)
 				IKE_LOG(sa, ERR, "CHILD_SA %" PRIu32 " refused by the dataplane: %s",
 					c->uid, error != NULL ? error : strerror(-result));
 				c->installed = false;
+				pending_drop(c); /* no outbound SA without its inbound one */
 				return;
 			}
 			c->installed = true;

@@ -436,7 +436,30 @@ ike_request_child(struct hs_ikev2 *e, const struct child_cfg *cc)
 	return 0;
 }
 
-/* The children an entry wants: one per permit line, or one for all of them. */
+/*
+ * Whether the peer narrowed the entry's one-for-all child (§2.9): its IKE SA
+ * has a child of the entry that carries a single line (ts_accept()).
+ */
+static bool
+entry_narrowed(struct hs_ikev2 *e, const struct hs_config_crypto_entry *ent)
+{
+	struct ike_sa *sa = ike_sa_find_peer(e, &ent->peers[0]);
+
+	for (const struct child_sa *c = sa != NULL ? sa->children : NULL; c != NULL; c = c->next)
+		if (c->cfg.entry == ent && c->cfg.acl_line != 0 &&
+			(c->state == CHILD_INSTALLING || c->state == CHILD_INSTALLED ||
+				c->state == CHILD_REKEYING))
+			return true;
+	return false;
+}
+
+/*
+ * The children an entry wants: one per permit line, or one for all of them.
+ * only_line (an acquire's line, 0: all) picks one line; for a one-for-all
+ * entry only once the peer has narrowed it, so that traffic of a line the
+ * peer left out asks for that line alone instead of all lines again (which
+ * the peer would narrow again: a duplicate of the child it already gave).
+ */
 static void
 request_entry(struct hs_ikev2 *e, const struct hs_config_crypto_map *map,
 	const struct hs_config_crypto_entry *ent, uint32_t only_line)
@@ -444,6 +467,8 @@ request_entry(struct hs_ikev2 *e, const struct hs_config_crypto_map *map,
 	struct child_cfg cc = { .map = map, .entry = ent };
 
 	if (!ent->child_per_line) {
+		if (only_line != 0 && only_line <= ent->acl->n_lines && entry_narrowed(e, ent))
+			cc.acl_line = only_line;
 		ike_request_child(e, &cc);
 		return;
 	}
@@ -473,7 +498,7 @@ hs_ikev2_acquire(struct hs_ikev2 *e, const struct hs_msg_acquire *a, uint64_t no
 			"acquire for %s seq %" PRIu32 " ignored: not an IKEv2 entry", name, a->seq);
 		return;
 	}
-	request_entry(e, map, ent, ent->child_per_line ? a->acl_line : 0);
+	request_entry(e, map, ent, a->acl_line);
 	ike_reap(e);
 }
 

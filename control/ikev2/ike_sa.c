@@ -287,6 +287,14 @@ ike_sa_destroy(struct ike_sa *sa, bool delete_children)
 	struct hs_ikev2 *e = sa->e;
 	struct task *t;
 
+	/*
+	 * Once only: an SA can be reached twice in one call, e.g. a rekey's new
+	 * SA by hs_ikev2_free()'s walk and again by the rekey task that owns it
+	 * (rekey_destroy) when the old SA goes. A second unlink would put the
+	 * reap list into e->sas and free the SA twice.
+	 */
+	if (sa->state == IKE_DESTROYING)
+		return;
 	while (sa->children != NULL) {
 		struct child_sa *c = sa->children;
 

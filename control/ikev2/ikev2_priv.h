@@ -90,6 +90,14 @@ struct child_sa {
 	uint64_t rekey_ms;	/* soft expiry: rekey */
 	uint64_t expire_ms;	/* hard expiry */
 	uint64_t delete_ms;	/* REKEYED: deleted then at the latest */
+	/*
+	 * Responder of a child rekey: the outbound half, installed (REPLACE of
+	 * the old outbound SA) only once the initiator deletes the old pair --
+	 * before that the initiator's dataplane may not have the new inbound SA
+	 * yet. Holds keys: wiped when sent or dropped.
+	 */
+	struct hs_msg_sa *pending_out;
+	uint64_t out_install_id; /* its SA message's id awaiting the ack; 0: none */
 };
 
 /* An exchange we initiate (RFC 7296: window of one). */
@@ -195,6 +203,17 @@ struct ike_sa {
 	struct child_sa *children;
 	/* IKE rekey: the SA this one replaced / replaces. */
 	uint64_t rekeyed_to; /* uid of the new IKE SA */
+	/*
+	 * §2.8.2: uid of the new IKE SA we made answering the peer's rekey of
+	 * this one while our own rekey of it was in flight; which of the two
+	 * new SAs survives is decided by the nonces when our answer comes in.
+	 */
+	uint64_t rekey_collision;
+	/*
+	 * Made by our rekey of another IKE SA and owned by that task (which
+	 * frees it when it fails): never expired as half-open on its own.
+	 */
+	bool rekey_new;
 };
 
 /* An SA the dataplane kept over a restart of ours (hs_ikev2_resync). */
@@ -291,9 +310,19 @@ void child_sa_set_state(struct child_sa *c, enum child_state to);
 /* Derive the keys (ike keys, nonces of the creating exchange, PFS secret) and install. */
 int child_sa_install(struct child_sa *c, const uint8_t *ni, size_t ni_len, const uint8_t *nr,
 	size_t nr_len, const uint8_t *g_ir, size_t g_ir_len, uint32_t replaces_out_spi);
-/* Remove from the dataplane (both directions) and free. */
+/*
+ * Remove from the dataplane (both directions) and free. A rekeyed-away
+ * child's successor (or the child itself) still holding back its outbound
+ * SA (pending_out) installs it first.
+ */
 void child_sa_delete(struct child_sa *c, bool tell_dataplane);
 void child_sa_unlink(struct child_sa *c);
+/*
+ * Our rekey of old is in while the peer rekeyed it too (§2.8.1): our new
+ * child's REPLACE took outbound traffic, the peer's successor of old must
+ * never take it back (its held-back outbound SA is dropped).
+ */
+void child_sa_rekey_collided(struct child_sa *old);
 struct child_sa *child_sa_by_spi_in(struct ike_sa *sa, uint32_t spi);
 struct child_sa *child_sa_by_spi_out(struct ike_sa *sa, uint32_t spi);
 /* An ESP SPI of ours (random, non-reserved, unused by this engine). */
@@ -413,6 +442,8 @@ int child_respond_payloads(struct ike_sa *sa, const struct hs_ike_msg *m, struct
 /* task_rekey.c */
 extern const struct task_ops task_ike_rekey_ops;
 void ike_rekey_respond(struct ike_sa *sa, const struct hs_ike_msg *m);
+/* The peer's IKE SA of a pending rekey collision takes over from sa (its rekey wins). */
+void ike_rekey_concede(struct ike_sa *sa);
 
 /* task_info.c */
 extern const struct task_ops task_delete_child_ops;

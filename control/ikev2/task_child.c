@@ -254,6 +254,8 @@ child_process(struct ike_sa *sa, struct task *t, const struct hs_ike_msg *m)
 		struct task *d;
 
 		/* Make-before-break: the new pair is in; now the old one goes (§2.8). */
+		if (old->state == CHILD_REKEYED)
+			child_sa_rekey_collided(old);
 		child_sa_set_state(old, CHILD_REKEYED);
 		d = ike_task_new(sa, TASK_DELETE_CHILD);
 		if (d != NULL) {

@@ -152,6 +152,8 @@ info_respond(struct ike_sa *sa, const struct hs_ike_msg *m)
 	ike_send_response(sa, r);
 	if (delete_ike) {
 		IKE_LOG(sa, NOTICE, "peer deleted the IKE SA");
+		/* §2.8.2: deleted while both rekeyed it: the peer's new SA has the children. */
+		ike_rekey_concede(sa);
 		ike_sa_destroy(sa, sa->state != IKE_REKEYED);
 	}
 }

@@ -5,6 +5,13 @@
  * over the child SAs and queued exchanges; the old one is deleted by the
  * side that started the rekey (the responder drops it itself if that delete
  * never comes). Child SAs are not touched: traffic does not notice.
+ *
+ * Both ends rekeying at once (§2.8.2): the peer's request is answered as
+ * usual, but its new SA waits; when our own answer comes in, the exchange
+ * with the lowest nonce made the redundant SA, which its creator deletes,
+ * and the other new SA takes the children (strongSwan does the same). A
+ * delete of the old SA meanwhile means the peer never saw our request: its
+ * new SA takes over.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -73,6 +80,76 @@ switch_over(struct ike_sa *nsa, struct ike_sa *old)
 		prop_suite_name(&nsa->suite, nsa->dh_group, name, sizeof(name)));
 }
 
+/* ---- collisions (§2.8.2) ---- */
+
+static struct ike_sa *
+sa_by_uid(struct hs_ikev2 *e, uint64_t uid)
+{
+	for (struct ike_sa *sa = e->sas; sa != NULL && uid != 0; sa = sa->next)
+		if (sa->uid == uid && sa->state != IKE_DESTROYING)
+			return sa;
+	return NULL;
+}
+
+/* The lower of an exchange's two nonces. */
+static const uint8_t *
+lower_nonce(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen, size_t *len)
+{
+	size_t n = alen < blen ? alen : blen;
+	int c = memcmp(a, b, n);
+
+	if (c < 0 || (c == 0 && alen <= blen)) {
+		*len = alen;
+		return a;
+	}
+	*len = blen;
+	return b;
+}
+
+/* Whether the exchange of nonces (a, b) holds a lower nonce than that of (c, d). */
+static bool
+nonces_lower(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen, const uint8_t *c,
+	size_t clen, const uint8_t *d, size_t dlen)
+{
+	size_t xl, yl;
+	const uint8_t *x = lower_nonce(a, alen, b, blen, &xl);
+	const uint8_t *y = lower_nonce(c, clen, d, dlen, &yl);
+	int r = memcmp(x, y, xl < yl ? xl : yl);
+
+	return r < 0 || (r == 0 && xl < yl);
+}
+
+void
+ike_rekey_concede(struct ike_sa *sa)
+{
+	struct ike_sa *other = sa_by_uid(sa->e, sa->rekey_collision);
+
+	sa->rekey_collision = 0;
+	if (other == NULL || sa->state == IKE_REKEYED)
+		return;
+	switch_over(other, sa);
+	sa->destroy_ms = sa->e->now + IKE_DELETE_WAIT_MS * 6;
+}
+
+/* Our new IKE SA lost a collision: up only to be deleted by us, its creator. */
+static void
+delete_redundant(struct ike_sa *nsa)
+{
+	struct task *del;
+
+	nsa->established_ms = nsa->e->now;
+	nsa->last_rx_ms = nsa->e->now;
+	ike_sa_set_state(nsa, IKE_ESTABLISHED);
+	timers_established(nsa);
+	del = ike_task_new(nsa, TASK_DELETE_IKE);
+	if (del == NULL) {
+		ike_sa_destroy(nsa, false);
+		return;
+	}
+	ike_task_queue(nsa, del, true);
+	ike_sa_kick(nsa);
+}
+
 /* ---- initiator ---- */
 
 static int
@@ -91,6 +168,7 @@ rekey_build(struct ike_sa *sa, struct task *t, struct hs_ike_msg *m)
 		t->new_ike = ike_sa_new(sa->e, true, &sa->path);
 		if (t->new_ike == NULL)
 			return -ENOMEM;
+		t->new_ike->rekey_new = true; /* the task's until it ends (rekey_destroy) */
 		t->dh_group = sa->dh_group;
 		rc = hs_ike_dh_new(&t->dh, (enum hs_ike_dh)t->dh_group);
 		if (rc != 0)
@@ -143,6 +221,29 @@ rekey_process(struct ike_sa *sa, struct task *t, const struct hs_ike_msg *m)
 	if (rc != 0)
 		goto fail;
 	t->new_ike = NULL;
+	nsa->rekey_new = false;
+	struct ike_sa *other = sa_by_uid(sa->e, sa->rekey_collision);
+
+	sa->rekey_collision = 0;
+	if (other != NULL) {
+		/* §2.8.2: the SA of the exchange with the lowest nonce is redundant. */
+		if (nonces_lower(t->nonce, sizeof(t->nonce), nr->u.nonce.data, nr->u.nonce.len,
+			    other->ni, other->ni_len, other->nr, other->nr_len)) {
+			IKE_LOG(sa, NOTICE, "IKE SA rekey collision lost: deleting our redundant "
+					    "IKE_SA %" PRIu64 ", the peer's IKE_SA %" PRIu64 " takes over",
+				nsa->uid, other->uid);
+			switch_over(other, sa);
+			/* The winner deletes the old SA; drop it ourselves if that never comes. */
+			sa->destroy_ms = sa->e->now + IKE_DELETE_WAIT_MS * 6;
+			delete_redundant(nsa);
+			return 0;
+		}
+		IKE_LOG(sa, NOTICE, "IKE SA rekey collision won: the peer deletes its redundant "
+				    "IKE_SA %" PRIu64, other->uid);
+		ike_sa_set_state(other, IKE_ESTABLISHED);
+		ike_sa_set_state(other, IKE_REKEYED);
+		other->destroy_ms = sa->e->now + IKE_DELETE_WAIT_MS * 6;
+	}
 	switch_over(nsa, sa);
 	/* §2.18: the side that rekeyed deletes the old IKE SA. */
 	struct task *del = ike_task_new(sa, TASK_DELETE_IKE);
@@ -154,6 +255,7 @@ rekey_process(struct ike_sa *sa, struct task *t, const struct hs_ike_msg *m)
 fail:
 	explicit_bzero(secret, sizeof(secret));
 	sa->rekey_ms = sa->e->now + 60000; /* try again in a minute */
+	ike_rekey_concede(sa); /* the peer's rekey, if it collided with ours, stands */
 	return rc;
 }
 
@@ -199,7 +301,7 @@ ike_rekey_respond(struct ike_sa *sa, const struct hs_ike_msg *m)
 	uint16_t dh;
 
 	ike_msg_start(sa, r, HS_IKE_CREATE_CHILD_SA, true, m->hdr.msg_id);
-	if (sa->state != IKE_ESTABLISHED && sa->state != IKE_REKEYING) {
+	if ((sa->state != IKE_ESTABLISHED && sa->state != IKE_REKEYING) || sa->rekey_collision != 0) {
 		refuse(sa, r, HS_IKE_N_TEMPORARY_FAILURE, NULL, 0, "not established");
 		return;
 	}
@@ -252,7 +354,13 @@ ike_rekey_respond(struct ike_sa *sa, const struct hs_ike_msg *m)
 	ike_send_response(sa, r);
 	hs_ike_dh_free(nsa->dh);
 	nsa->dh = NULL;
-	/* A rekey of our own in flight collides (§2.8.2): ours is dropped when it ends. */
+	if (sa->state == IKE_REKEYING) {
+		/* A rekey of our own in flight collides (§2.8.2): decided when it ends. */
+		sa->rekey_collision = nsa->uid;
+		IKE_LOG(sa, INFO, "IKE SA rekey collision: the peer's IKE_SA %" PRIu64
+				  " waits for the answer to ours", nsa->uid);
+		return;
+	}
 	switch_over(nsa, sa);
 	sa->destroy_ms = e->now + IKE_DELETE_WAIT_MS * 6;
 }

@@ -111,7 +111,7 @@ timers_sa(struct ike_sa *sa, uint64_t now)
 	ike_retransmit(sa);
 	if (sa->state == IKE_DESTROYING)
 		return;
-	if (sa->state <= IKE_CONNECTING && now - sa->created_ms > IKE_HALF_OPEN_MS) {
+	if (sa->state <= IKE_CONNECTING && !sa->rekey_new && now - sa->created_ms > IKE_HALF_OPEN_MS) {
 		ike_sa_fail(sa, "not established in time");
 		return;
 	}
@@ -129,12 +129,22 @@ timers_sa(struct ike_sa *sa, uint64_t now)
 		sa->rekey_ms = UINT64_MAX;
 		queue(sa, TASK_IKE_REKEY, NULL);
 	}
-	/* Liveness (§2.4): only when the peer has been quiet and we have nothing to send. */
+	/*
+	 * Liveness (§2.4): only when the peer has been quiet and we have nothing
+	 * to send. Heard from lately: look again when its quiet time is up (not
+	 * a whole period from now, which let a peer that only answers our checks
+	 * go unchecked for up to twice --dpd).
+	 */
 	if (now >= sa->dpd_ms) {
-		sa->dpd_ms = now + (uint64_t)e->o.dpd_sec * 1000;
-		if (now - sa->last_rx_ms >= (uint64_t)e->o.dpd_sec * 1000 && sa->active == NULL &&
-			sa->queue == NULL)
-			queue(sa, TASK_DPD, NULL);
+		uint64_t dpd = (uint64_t)e->o.dpd_sec * 1000;
+
+		if (now - sa->last_rx_ms < dpd) {
+			sa->dpd_ms = sa->last_rx_ms + dpd;
+		} else {
+			sa->dpd_ms = now + dpd;
+			if (sa->active == NULL && sa->queue == NULL)
+				queue(sa, TASK_DPD, NULL);
+		}
 	}
 	/* RFC 3948 §2.3: keep our NAT's mapping open. */
 	if (sa->nat_local && now >= sa->keepalive_ms) {

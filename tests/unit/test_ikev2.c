@@ -255,7 +255,18 @@ sa_msg_in(const struct peer *p, uint32_t spi_in)
 {
 	for (int i = (int)p->n_sas - 1; i >= 0; i--)
 		if ((p->sas[i].hdr.type == HS_MSG_SA_ADD || p->sas[i].hdr.type == HS_MSG_SA_REPLACE) &&
-			p->sas[i].in.spi == spi_in)
+			p->sas[i].has_in && p->sas[i].in.spi == spi_in)
+			return &p->sas[i];
+	return NULL;
+}
+
+/* The last ADD/REPLACE with this outbound SPI (a rekey's responder sends it apart). */
+static const struct hs_msg_sa *
+sa_msg_out(const struct peer *p, uint32_t spi_out)
+{
+	for (int i = (int)p->n_sas - 1; i >= 0; i--)
+		if ((p->sas[i].hdr.type == HS_MSG_SA_ADD || p->sas[i].hdr.type == HS_MSG_SA_REPLACE) &&
+			p->sas[i].has_out && p->sas[i].out.spi == spi_out)
 			return &p->sas[i];
 	return NULL;
 }
@@ -277,25 +288,28 @@ check_pairs(void)
 	struct ike_sa *sa = only_sa(&A);
 
 	for (struct child_sa *c = sa->children; c != NULL; c = c->next) {
-		const struct hs_msg_sa *ma, *mb;
+		const struct hs_msg_sa *ma, *mb, *oa, *ob; /* in and out halves */
 
 		if (c->state != CHILD_INSTALLED)
 			continue;
 		ma = sa_msg_in(&A, c->spi_in);
+		oa = sa_msg_out(&A, c->spi_out);
 		mb = sa_msg_in(&B, c->spi_out);
+		ob = sa_msg_out(&B, c->spi_in);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(ma);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(oa);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(mb);
-		CU_ASSERT_EQUAL(ma->out.spi, mb->in.spi);
-		CU_ASSERT_EQUAL(ma->in.spi, mb->out.spi);
-		CU_ASSERT_EQUAL(ma->out.enc_key_len, mb->in.enc_key_len);
-		CU_ASSERT_EQUAL(memcmp(ma->out.enc_key, mb->in.enc_key, ma->out.enc_key_len), 0);
-		CU_ASSERT_EQUAL(memcmp(ma->in.enc_key, mb->out.enc_key, ma->in.enc_key_len), 0);
-		CU_ASSERT_EQUAL(ma->out.auth_key_len, mb->in.auth_key_len);
-		CU_ASSERT_EQUAL(memcmp(ma->out.auth_key, mb->in.auth_key, ma->out.auth_key_len), 0);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(ob);
+		CU_ASSERT_EQUAL(oa->out.enc_key_len, mb->in.enc_key_len);
+		CU_ASSERT_EQUAL(memcmp(oa->out.enc_key, mb->in.enc_key, oa->out.enc_key_len), 0);
+		CU_ASSERT_EQUAL(memcmp(ma->in.enc_key, ob->out.enc_key, ma->in.enc_key_len), 0);
+		CU_ASSERT_EQUAL(oa->out.auth_key_len, mb->in.auth_key_len);
+		CU_ASSERT_EQUAL(memcmp(oa->out.auth_key, mb->in.auth_key, oa->out.auth_key_len), 0);
+		CU_ASSERT_EQUAL(memcmp(ma->in.auth_key, ob->out.auth_key, ma->in.auth_key_len), 0);
 		CU_ASSERT_EQUAL(ma->origin, HS_SA_ORIGIN_IKEV2);
-		CU_ASSERT_EQUAL(ma->out.cipher, mb->in.cipher);
-		CU_ASSERT_EQUAL(ma->out.tun_dst.v4[3], 2);
-		CU_ASSERT_EQUAL(mb->out.tun_dst.v4[3], 1);
+		CU_ASSERT_EQUAL(oa->out.cipher, mb->in.cipher);
+		CU_ASSERT_EQUAL(oa->out.tun_dst.v4[3], 2);
+		CU_ASSERT_EQUAL(ob->out.tun_dst.v4[3], 1);
 	}
 }
 
@@ -437,6 +451,7 @@ test_child_rekey(void)
 	struct hs_msg_event ev = { .kind = HS_SA_EV_SOFT_LIMIT, .dir = HS_SA_OUT };
 	struct ike_sa *a, *b;
 	uint32_t old_in, old_out;
+	unsigned int n_b;
 	struct child_sa *c;
 
 	setup(&s);
@@ -454,8 +469,14 @@ test_child_rekey(void)
 	CU_ASSERT_TRUE(deliver(&A, &B)); /* CREATE_CHILD_SA with REKEY_SA */
 	ack_all(&B);
 	CU_ASSERT_EQUAL(n_children(b, CHILD_REKEYED), 1);
-	CU_ASSERT_EQUAL(B.sas[B.n_sas - 1].hdr.type, HS_MSG_SA_REPLACE);
-	CU_ASSERT_EQUAL(B.sas[B.n_sas - 1].del_spi, old_in); /* B's old outbound */
+	/*
+	 * The responder installs its new inbound SA only: its outbound traffic
+	 * moves when A deletes the old pair, once A has the new inbound SA.
+	 */
+	CU_ASSERT_EQUAL(B.sas[B.n_sas - 1].hdr.type, HS_MSG_SA_ADD);
+	CU_ASSERT_TRUE(B.sas[B.n_sas - 1].has_in);
+	CU_ASSERT_FALSE(B.sas[B.n_sas - 1].has_out);
+	n_b = B.n_sas;
 	CU_ASSERT_TRUE(deliver(&B, &A));
 	ack_all(&A);
 	CU_ASSERT_EQUAL(A.sas[A.n_sas - 1].hdr.type, HS_MSG_SA_REPLACE);
@@ -463,9 +484,18 @@ test_child_rekey(void)
 	CU_ASSERT_EQUAL(A.sas[A.n_sas - 1].pfs_group, 14);
 	/* Make-before-break: the old pair is still there until the delete. */
 	CU_ASSERT_FALSE(deleted(&A, old_in, HS_SA_IN));
+	CU_ASSERT_EQUAL(B.n_sas, n_b);
 	CU_ASSERT_TRUE(deliver(&A, &B)); /* INFORMATIONAL delete of the old pair */
+	/* Now B's outbound swap (REPLACE of its old outbound SA), then the old inbound goes. */
+	CU_ASSERT_EQUAL_FATAL(B.n_sas, n_b + 2);
+	CU_ASSERT_EQUAL(B.sas[n_b].hdr.type, HS_MSG_SA_REPLACE);
+	CU_ASSERT_FALSE(B.sas[n_b].has_in);
+	CU_ASSERT_TRUE(B.sas[n_b].has_out);
+	CU_ASSERT_EQUAL(B.sas[n_b].del_spi, old_in); /* B's old outbound */
+	CU_ASSERT_EQUAL(B.sas[n_b].pfs_group, 14);
+	CU_ASSERT_EQUAL(B.sas[n_b + 1].hdr.type, HS_MSG_SA_DEL);
 	CU_ASSERT_TRUE(deleted(&B, old_out, HS_SA_IN));
-	CU_ASSERT_FALSE(deleted(&B, old_in, HS_SA_OUT)); /* already replaced */
+	CU_ASSERT_FALSE(deleted(&B, old_in, HS_SA_OUT)); /* replaced, not deleted */
 	CU_ASSERT_TRUE(deliver(&B, &A));
 	CU_ASSERT_TRUE(deleted(&A, old_in, HS_SA_IN));
 	CU_ASSERT_EQUAL(n_children(a, CHILD_INSTALLED), 2);
@@ -780,6 +810,130 @@ test_malformed(void)
 	teardown();
 }
 
+/* The one ESTABLISHED IKE SA of p; NULL when there is none or more than one. */
+static struct ike_sa *
+up_sa(struct peer *p)
+{
+	struct ike_sa *up = NULL;
+
+	for (struct ike_sa *x = p->e->sas; x != NULL; x = x->next)
+		if (x->state == IKE_ESTABLISHED) {
+			if (up != NULL)
+				return NULL;
+			up = x;
+		}
+	return up;
+}
+
+/*
+ * Both ends rekey the IKE SA at once (§2.8.2), each request reaching the
+ * other before its answer: each end answers, and when its own answer comes
+ * in the new SA of the exchange with the lowest nonce is deleted by its
+ * creator; the other one takes the children, on both ends the same.
+ */
+static void
+test_ike_rekey_collision(void)
+{
+	struct setup s = { .b_line2 = true };
+
+	setup(&s);
+	establish();
+	run();
+	for (int round = 0; round < 8; round++) {
+		struct ike_sa *a = up_sa(&A), *b = up_sa(&B), *na, *nb;
+		uint64_t old_spi;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+		old_spi = a->spi_i;
+		a->rekey_ms = now;
+		b->rekey_ms = now;
+		hs_ikev2_tick(A.e, now);
+		hs_ikev2_tick(B.e, now);
+		CU_ASSERT_EQUAL(a->state, IKE_REKEYING);
+		CU_ASSERT_EQUAL(b->state, IKE_REKEYING);
+		CU_ASSERT_TRUE(deliver(&A, &B)); /* A's request; B's own is in flight */
+		CU_ASSERT_TRUE(deliver(&B, &A)); /* B's request; A's own is in flight */
+		CU_ASSERT_NOT_EQUAL(a->rekey_collision, 0);
+		CU_ASSERT_NOT_EQUAL(b->rekey_collision, 0);
+		run(); /* both answers, the redundant SA's delete, the old SA's delete */
+		now += IKE_DELETE_WAIT_MS * 6 + 1000;
+		hs_ikev2_tick(A.e, now);
+		hs_ikev2_tick(B.e, now);
+		run();
+		na = up_sa(&A);
+		nb = up_sa(&B);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(na);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(nb);
+		CU_ASSERT_EQUAL(A.e->n_sas, 1);
+		CU_ASSERT_EQUAL(B.e->n_sas, 1);
+		CU_ASSERT_NOT_EQUAL(na->spi_i, old_spi);
+		CU_ASSERT_EQUAL(na->spi_i, nb->spi_i);
+		CU_ASSERT_EQUAL(na->spi_r, nb->spi_r);
+		CU_ASSERT_EQUAL(memcmp(na->keys.sk_ei, nb->keys.sk_ei, na->keys.encr_len), 0);
+		CU_ASSERT_EQUAL(n_children(na, CHILD_INSTALLED), 2);
+		CU_ASSERT_EQUAL(n_children(nb, CHILD_INSTALLED), 2);
+	}
+	/* No child SA left the dataplane. */
+	for (unsigned int i = 0; i < A.n_sas; i++)
+		CU_ASSERT_NOT_EQUAL(A.sas[i].hdr.type, HS_MSG_SA_DEL);
+	for (unsigned int i = 0; i < B.n_sas; i++)
+		CU_ASSERT_NOT_EQUAL(B.sas[i].hdr.type, HS_MSG_SA_DEL);
+	/* The survivor works: a child rekey over it. */
+	struct hs_msg_event ev = { .kind = HS_SA_EV_SOFT_LIMIT, .dir = HS_SA_IN,
+		.spi = up_sa(&A)->children->spi_in };
+
+	hs_ikev2_event(A.e, &ev, now);
+	run();
+	CU_ASSERT_EQUAL(hs_ikev2_counter(A.e, HS_IKEV2_C_CHILD_REKEYED), 1);
+	teardown();
+}
+
+/*
+ * An IKE SA rekey the peer never answers: the new SA belongs to the rekey
+ * until the old SA gives up (31.5 s of retransmissions), it is not expired
+ * on its own as half-open at 30 s (the task would then free it again).
+ */
+static void
+test_ike_rekey_unanswered(void)
+{
+	struct setup s = { .b_line2 = true };
+	struct ike_sa *a;
+
+	setup(&s);
+	establish();
+	run();
+	a = only_sa(&A);
+	a->rekey_ms = now;
+	hs_ikev2_tick(A.e, now);
+	CU_ASSERT_EQUAL(a->state, IKE_REKEYING);
+	CU_ASSERT_EQUAL(A.e->n_sas, 2);
+	for (int i = 0; i < 200 && A.e->n_sas > 0; i++) {
+		while (A.n_out > 0)
+			lose(&A);
+		now += 250;
+		hs_ikev2_tick(A.e, now);
+		CU_ASSERT_TRUE(A.e->n_sas == 2 || A.e->n_sas == 0);
+	}
+	CU_ASSERT_EQUAL(A.e->n_sas, 0);
+	teardown();
+}
+
+/* Stopped (hs_ikev2_free) with an IKE SA rekey in flight: each SA freed once. */
+static void
+test_free_during_ike_rekey(void)
+{
+	struct setup s = { .b_line2 = true };
+
+	setup(&s);
+	establish();
+	run();
+	only_sa(&A)->rekey_ms = now;
+	hs_ikev2_tick(A.e, now);
+	CU_ASSERT_EQUAL(A.e->n_sas, 2);
+	teardown();
+}
+
 int
 main(void)
 {
@@ -793,6 +947,9 @@ main(void)
 	CU_add_test(s, "one child for all subnets", test_single_child);
 	CU_add_test(s, "child rekey, make-before-break", test_child_rekey);
 	CU_add_test(s, "IKE SA rekey", test_ike_rekey);
+	CU_add_test(s, "IKE SA rekey collision", test_ike_rekey_collision);
+	CU_add_test(s, "IKE SA rekey unanswered", test_ike_rekey_unanswered);
+	CU_add_test(s, "stopped during an IKE SA rekey", test_free_during_ike_rekey);
 	CU_add_test(s, "DPD, dead peer", test_dpd_dead_peer);
 	CU_add_test(s, "retransmission, duplicate request", test_retransmit_and_duplicate);
 	CU_add_test(s, "PSK mismatch", test_bad_psk);
