@@ -401,9 +401,13 @@ hold_expire(struct hs_dp *dp, struct hold_q *q, uint64_t now)
 	dp->rings.hold->n_held -= old;
 }
 
+static bool acquire_due(struct hs_dp *dp, uint32_t policy);
+static void acquire_send(struct hs_dp *dp, const struct hs_policy *pol, const struct rte_mbuf *m);
+
 static void
 hold_poll(struct hs_dp *dp)
 {
+	const struct hs_tables *t = atomic_load_explicit(&dp->tables, memory_order_acquire);
 	struct hs_hold *h = dp->rings.hold;
 	struct rte_mbuf *pkts[HS_BURST_MAX];
 	uint64_t now = rte_rdtsc();
@@ -419,10 +423,19 @@ hold_poll(struct hs_dp *dp)
 		struct hold_q *q = &h->q[i];
 		const struct hs_sa *sa = hs_sad_out(dp, q->policy);
 
-		if (sa != NULL)
+		if (sa != NULL) {
 			hold_release(dp, q, sa);
-		else
+		} else {
 			hold_expire(dp, q, now);
+			/*
+			 * Still waiting: ask again once a gap has passed. The workers'
+			 * acquire may have been swallowed by the gap (an SA cleared
+			 * within a second of the acquire that made it) or lost.
+			 */
+			if (q->n > 0 && t != NULL && q->policy < t->n_policies &&
+				acquire_due(dp, q->policy))
+				acquire_send(dp, &t->policies[q->policy], q->m[0]);
+		}
 		if (q->n == 0)
 			hold_q_remove(h, i);
 		else
