@@ -13,21 +13,18 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
-#include <rte_errno.h>
-#include <rte_log.h>
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
 #include "sactl.h"
+#include "secondary.h"
 
-#define EAL_TIMEOUT_S 10
 
 static const char *const cmd_names[CMD_MAX] = { "add", "replace", "del", "flush",
 	"acquire-responder", "events" };
@@ -241,13 +238,7 @@ parse_args(struct opts *o, int argc, char **argv)
 static int
 attach(struct hs_rings *r, const char *prefix)
 {
-	r->sa = rte_ring_lookup(HS_RING_SA);
-	r->ack = rte_ring_lookup(HS_RING_ACK);
-	r->acquire = rte_ring_lookup(HS_RING_ACQUIRE);
-	r->event = rte_ring_lookup(HS_RING_EVENT);
-	r->punt = rte_ring_lookup(HS_RING_PUNT);
-	r->inject = rte_ring_lookup(HS_RING_INJECT);
-	r->msg_pool = rte_mempool_lookup(HS_MSG_POOL);
+	hs_secondary_rings(r);
 	if (r->sa != NULL && r->ack != NULL && r->acquire != NULL && r->event != NULL &&
 		r->msg_pool != NULL)
 		return 0;
@@ -256,110 +247,6 @@ attach(struct hs_rings *r, const char *prefix)
 			"--file-prefix %s, and fully started?\n",
 		prefix, prefix);
 	return -ENOENT;
-}
-
-/* ---- EAL ---- */
-
-static bool
-has_arg(int argc, char **argv, const char *name)
-{
-	size_t n = strlen(name);
-
-	for (int i = 0; i < argc; i++) {
-		if (strncmp(argv[i], name, n) == 0 && (argv[i][n] == '\0' || argv[i][n] == '='))
-			return true;
-	}
-	return false;
-}
-
-static const char *
-file_prefix(int argc, char **argv)
-{
-	for (int i = 0; i < argc; i++) {
-		if (strncmp(argv[i], "--file-prefix=", 14) == 0)
-			return argv[i] + 14;
-		if (strcmp(argv[i], "--file-prefix") == 0 && i + 1 < argc)
-			return argv[i + 1];
-	}
-	return "rte";
-}
-
-/* Where a primary with this file prefix keeps its config (EAL's runtime dir). */
-static void
-config_path(const char *prefix, char *buf, size_t len)
-{
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
-
-	if (getuid() == 0 || xdg == NULL)
-		snprintf(buf, len, "%s/dpdk/%s/config", getuid() == 0 ? "/var/run" : "/tmp",
-			prefix);
-	else
-		snprintf(buf, len, "%s/dpdk/%s/config", xdg, prefix);
-}
-
-static void
-on_alarm(int sig)
-{
-	static const char msg[] = "hubsec-sactl: EAL did not attach in time: is the "
-				  "dataplane with this --file-prefix still starting, or stuck?\n";
-
-	(void)sig;
-	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
-		_exit(EXIT_USAGE);
-	_exit(EXIT_USAGE);
-}
-
-/* EAL as a secondary process of the dataplane, quietly; exit status on failure. */
-static int
-eal_attach(int argc, char **argv, const char *prefix)
-{
-	char path[512];
-	char *args[64];
-	int n = 0, rc;
-
-	if (argc > 56) {
-		fprintf(stderr, "hubsec-sactl: too many EAL options\n");
-		return EXIT_USAGE;
-	}
-	for (int i = 0; i < argc; i++)
-		args[n++] = argv[i];
-	if (!has_arg(argc, argv, "--proc-type"))
-		args[n++] = (char *)(uintptr_t)"--proc-type=secondary";
-	if (!has_arg(argc, argv, "--no-pci") && !has_arg(argc, argv, "-a"))
-		args[n++] = (char *)(uintptr_t)"--no-pci";
-	if (!has_arg(argc, argv, "--telemetry") && !has_arg(argc, argv, "--no-telemetry"))
-		args[n++] = (char *)(uintptr_t)"--no-telemetry";
-	if (!has_arg(argc, argv, "--log-level"))
-		args[n++] = (char *)(uintptr_t)"--log-level=lib.eal:error";
-	args[n] = NULL;
-	/*
-	 * A secondary spins forever on the config of a primary that died while
-	 * starting: ask first whether one holds its lock, and bound EAL's time.
-	 */
-	config_path(prefix, path, sizeof(path));
-	if (!rte_eal_primary_proc_alive(path)) {
-		fprintf(stderr, "hubsec-sactl: no DPDK primary process with --file-prefix %s (%s): "
-				"is hubsec-dataplane running with --file-prefix %s?\n",
-			prefix, path, prefix);
-		return EXIT_USAGE;
-	}
-	rte_openlog_stream(stderr); /* keep stdout for our results */
-	signal(SIGALRM, on_alarm);
-	alarm(EAL_TIMEOUT_S);
-	rc = rte_eal_init(n, args);
-	alarm(0);
-	if (rc < 0) {
-		fprintf(stderr, "hubsec-sactl: cannot attach (%s): is hubsec-dataplane running "
-				"with --file-prefix %s?\n",
-			rte_errno != 0 ? rte_strerror(rte_errno) : "EAL init failed", prefix);
-		return EXIT_USAGE;
-	}
-	if (rte_eal_process_type() != RTE_PROC_SECONDARY) {
-		fprintf(stderr, "hubsec-sactl: must run as --proc-type=secondary\n");
-		rte_eal_cleanup();
-		return EXIT_USAGE;
-	}
-	return 0;
 }
 
 static int
@@ -417,8 +304,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "(hubsec-sactl --help for usage)\n");
 		return EXIT_USAGE;
 	}
-	o.prefix = file_prefix(dashes == 0 ? 1 : dashes, argv);
-	status = eal_attach(dashes == 0 ? 1 : dashes, argv, o.prefix);
+	o.prefix = hs_secondary_file_prefix(dashes == 0 ? 1 : dashes, argv);
+	status = hs_secondary_eal_attach(dashes == 0 ? 1 : dashes, argv, "hubsec-sactl", o.prefix,
+			 "is hubsec-dataplane running with this --file-prefix?") == 0 ?
+		0 :
+		EXIT_USAGE;
 	if (status != 0)
 		return status;
 	status = run(&o);

@@ -14,23 +14,20 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
-#include <rte_errno.h>
 #include <rte_ip.h>
-#include <rte_log.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 #include <rte_ring.h>
 #include <rte_udp.h>
 
 #include "ctl.h"
+#include "secondary.h"
 
-#define EAL_TIMEOUT_S 10
 #define MBUF_POOL "hs_mbuf_pool" /* dataplane/main.c create_shared */
 #define ALIVE_CHECK_MS 1000
 #define TTL 64
@@ -43,107 +40,6 @@ struct hs_ctl_dpdk {
 	uint64_t alive_ms; /* last liveness check */
 	uint8_t lin[HS_CTL_PKT_MAX]; /* a multi-segment packet, made contiguous */
 };
-
-/* ---- EAL (as hubsec-sactl) ---- */
-
-static bool
-has_arg(int argc, char **argv, const char *name)
-{
-	size_t n = strlen(name);
-
-	for (int i = 0; i < argc; i++) {
-		if (strncmp(argv[i], name, n) == 0 && (argv[i][n] == '\0' || argv[i][n] == '='))
-			return true;
-	}
-	return false;
-}
-
-static const char *
-file_prefix(int argc, char **argv)
-{
-	for (int i = 0; i < argc; i++) {
-		if (strncmp(argv[i], "--file-prefix=", 14) == 0)
-			return argv[i] + 14;
-		if (strcmp(argv[i], "--file-prefix") == 0 && i + 1 < argc)
-			return argv[i + 1];
-	}
-	return "rte";
-}
-
-/* Where a primary with this file prefix keeps its config (EAL's runtime dir). */
-static void
-config_path(const char *prefix, char *buf, size_t len)
-{
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
-
-	if (getuid() == 0 || xdg == NULL)
-		snprintf(buf, len, "%s/dpdk/%s/config", getuid() == 0 ? "/var/run" : "/tmp",
-			prefix);
-	else
-		snprintf(buf, len, "%s/dpdk/%s/config", xdg, prefix);
-}
-
-static void
-on_alarm(int sig)
-{
-	static const char msg[] = "hubsec-control: EAL did not attach in time: is the "
-				  "dataplane with this --file-prefix still starting, or stuck?\n";
-
-	(void)sig;
-	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
-		_exit(HS_CTL_EXIT_USAGE);
-	_exit(HS_CTL_EXIT_USAGE);
-}
-
-static int
-eal_attach(int argc, char **argv, const char *prefix)
-{
-	char path[512];
-	char *args[64];
-	int n = 0, rc;
-
-	if (argc > 56) {
-		fprintf(stderr, "hubsec-control: too many EAL options\n");
-		return HS_CTL_EXIT_USAGE;
-	}
-	for (int i = 0; i < argc; i++)
-		args[n++] = argv[i];
-	if (!has_arg(argc, argv, "--proc-type"))
-		args[n++] = (char *)(uintptr_t)"--proc-type=secondary";
-	if (!has_arg(argc, argv, "--no-pci") && !has_arg(argc, argv, "-a"))
-		args[n++] = (char *)(uintptr_t)"--no-pci";
-	if (!has_arg(argc, argv, "--telemetry") && !has_arg(argc, argv, "--no-telemetry"))
-		args[n++] = (char *)(uintptr_t)"--no-telemetry";
-	if (!has_arg(argc, argv, "--log-level"))
-		args[n++] = (char *)(uintptr_t)"--log-level=lib.eal:error";
-	args[n] = NULL;
-	/* A secondary spins on the config of a primary that died while starting. */
-	config_path(prefix, path, sizeof(path));
-	if (!rte_eal_primary_proc_alive(path)) {
-		fprintf(stderr, "hubsec-control: no DPDK primary process with --file-prefix %s "
-				"(%s): start hubsec-dataplane first, or use --udp to run on kernel "
-				"sockets without it\n",
-			prefix, path);
-		return HS_CTL_EXIT_USAGE;
-	}
-	rte_openlog_stream(stderr);
-	signal(SIGALRM, on_alarm);
-	alarm(EAL_TIMEOUT_S);
-	rc = rte_eal_init(n, args);
-	alarm(0);
-	if (rc < 0) {
-		fprintf(stderr, "hubsec-control: cannot attach (%s): is hubsec-dataplane running "
-				"with --file-prefix %s?\n",
-			rte_errno != 0 ? rte_strerror(rte_errno) : "EAL init failed", prefix);
-		return HS_CTL_EXIT_USAGE;
-	}
-	if (rte_eal_process_type() != RTE_PROC_SECONDARY) {
-		fprintf(stderr, "hubsec-control: must run as --proc-type=secondary\n");
-		rte_eal_cleanup();
-		return HS_CTL_EXIT_USAGE;
-	}
-	return 0;
-}
 
 /* ---- mbufs, without the lcore cache ---- */
 
@@ -425,13 +321,7 @@ attach(struct hs_ctl *c, struct hs_ctl_dpdk *d)
 {
 	struct hs_rings *r = &d->rings;
 
-	r->sa = rte_ring_lookup(HS_RING_SA);
-	r->ack = rte_ring_lookup(HS_RING_ACK);
-	r->acquire = rte_ring_lookup(HS_RING_ACQUIRE);
-	r->event = rte_ring_lookup(HS_RING_EVENT);
-	r->punt = rte_ring_lookup(HS_RING_PUNT);
-	r->inject = rte_ring_lookup(HS_RING_INJECT);
-	r->msg_pool = rte_mempool_lookup(HS_MSG_POOL);
+	hs_secondary_rings(r);
 	d->pool = rte_mempool_lookup(MBUF_POOL);
 	if (r->sa != NULL && r->ack != NULL && r->acquire != NULL && r->event != NULL &&
 		r->punt != NULL && r->inject != NULL && r->msg_pool != NULL && d->pool != NULL)
@@ -447,12 +337,12 @@ int
 hs_ctl_dpdk_open(struct hs_ctl *c, int argc, char **argv)
 {
 	struct hs_ctl_dpdk *d;
-	int status;
 
-	c->opts.prefix = file_prefix(argc, argv);
-	status = eal_attach(argc, argv, c->opts.prefix);
-	if (status != 0)
-		return status;
+	c->opts.prefix = hs_secondary_file_prefix(argc, argv);
+	if (hs_secondary_eal_attach(argc, argv, "hubsec-control", c->opts.prefix,
+		    "start hubsec-dataplane first, or use --udp to run on kernel sockets "
+		    "without it") != 0)
+		return HS_CTL_EXIT_USAGE;
 	d = calloc(1, sizeof(*d));
 	if (d == NULL || attach(c, d) != 0) {
 		free(d);
