@@ -257,6 +257,43 @@ struct hs_ikev2 {
 	uint8_t inner[IKE_BUF_MAX];
 };
 
+/* Wire-order helpers (SPIs are big-endian on the wire, RFC 7296 §3.1, §3.3.1). */
+static inline void
+ike_put32(uint32_t v, uint8_t out[4])
+{
+	out[0] = (uint8_t)(v >> 24), out[1] = (uint8_t)(v >> 16);
+	out[2] = (uint8_t)(v >> 8), out[3] = (uint8_t)v;
+}
+
+static inline uint32_t
+ike_get32(const uint8_t *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+static inline void
+ike_put64(uint64_t v, uint8_t out[8])
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		out[i] = (uint8_t)v;
+}
+
+static inline uint64_t
+ike_get64(const uint8_t *b)
+{
+	return (uint64_t)ike_get32(b) << 32 | ike_get32(b + 4);
+}
+
+/* The first error notify (type below 16384, §3.10.1) of m, or 0. */
+static inline uint16_t
+ike_error_notify(const struct hs_ike_msg *m)
+{
+	for (unsigned int i = 0; i < m->n_pl; i++)
+		if (m->pl[i].type == HS_IKE_PL_NOTIFY && m->pl[i].u.notify.type <= HS_IKE_N_ERROR_MAX)
+			return m->pl[i].u.notify.type;
+	return 0;
+}
+
 /* engine.c */
 int ike_request_child(struct hs_ikev2 *e, const struct child_cfg *cc);
 void ike_log(struct hs_ikev2 *e, enum hs_ikev2_log_level lvl, const struct ike_sa *sa,

@@ -54,16 +54,6 @@ established(struct ike_sa *sa)
 		sa->initiator ? "initiator" : "responder", sa->natt ? ", NAT-T" : "");
 }
 
-/* A notify of the error range in m, or 0. */
-static uint16_t
-error_of(const struct hs_ike_msg *m)
-{
-	for (unsigned int i = 0; i < m->n_pl; i++)
-		if (m->pl[i].type == HS_IKE_PL_NOTIFY && m->pl[i].u.notify.type <= HS_IKE_N_ERROR_MAX)
-			return m->pl[i].u.notify.type;
-	return 0;
-}
-
 /* ---- initiator ---- */
 
 static int
@@ -87,7 +77,7 @@ auth_build_req(struct ike_sa *sa, struct task *t, struct hs_ike_msg *m)
 static int
 auth_process(struct ike_sa *sa, struct task *t, const struct hs_ike_msg *m)
 {
-	uint16_t err = error_of(m);
+	uint16_t err = ike_error_notify(m);
 	const struct hs_ike_pl *id = hs_ike_msg_find(m, HS_IKE_PL_IDR, NULL);
 	const struct hs_ike_pl *auth = hs_ike_msg_find(m, HS_IKE_PL_AUTH, NULL);
 	char why[96];

@@ -21,19 +21,6 @@
 
 #define PROPS_MAX 8
 
-static void
-spi_bytes(uint32_t spi, uint8_t out[4])
-{
-	out[0] = (uint8_t)(spi >> 24), out[1] = (uint8_t)(spi >> 16);
-	out[2] = (uint8_t)(spi >> 8), out[3] = (uint8_t)spi;
-}
-
-static uint32_t
-spi_of(const uint8_t *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
 /* PFS group for a CREATE_CHILD_SA of this entry (IKE_AUTH has none, §1.2). */
 static uint16_t
 pfs_of(const struct child_cfg *cc)
@@ -182,7 +169,7 @@ child_process_resp(struct ike_sa *sa, struct task *t, const struct hs_ike_msg *m
 		goto fail;
 	}
 	c->spi_in = t->spi;
-	c->spi_out = spi_of(peer_spi);
+	c->spi_out = ike_get32(peer_spi);
 	c->esp = esp;
 	c->esn = esn;
 	c->pfs_group = t->dh != NULL ? t->dh_group : 0;
@@ -220,20 +207,11 @@ child_build(struct ike_sa *sa, struct task *t, struct hs_ike_msg *m)
 	return child_build_req(sa, t, m, true);
 }
 
-static uint16_t
-error_of(const struct hs_ike_msg *m)
-{
-	for (unsigned int i = 0; i < m->n_pl; i++)
-		if (m->pl[i].type == HS_IKE_PL_NOTIFY && m->pl[i].u.notify.type <= HS_IKE_N_ERROR_MAX)
-			return m->pl[i].u.notify.type;
-	return 0;
-}
-
 static int
 child_process(struct ike_sa *sa, struct task *t, const struct hs_ike_msg *m)
 {
 	const struct hs_ike_pl *nr = hs_ike_msg_find(m, HS_IKE_PL_NONCE, NULL);
-	uint16_t err = error_of(m);
+	uint16_t err = ike_error_notify(m);
 
 	if (err != 0 || nr == NULL) {
 		ike_count(sa->e, HS_IKEV2_C_CHILD_FAILED);
@@ -275,7 +253,7 @@ rekey_build(struct ike_sa *sa, struct task *t, struct hs_ike_msg *m)
 		return -ENOENT;
 	t->child = old->cfg;
 	/* §1.3.3: REKEY_SA names the SA being rekeyed by our inbound SPI. */
-	spi_bytes(old->spi_in, t->rekey_spi);
+	ike_put32(old->spi_in, t->rekey_spi);
 	if (hs_ike_msg_add_notify(m, HS_IKE_PROTO_ESP, t->rekey_spi, 4, HS_IKE_N_REKEY_SA, NULL,
 		    0) != 0)
 		return -ENOSPC;
@@ -377,14 +355,14 @@ child_respond_payloads(struct ike_sa *sa, const struct hs_ike_msg *m, struct hs_
 		return -ENOMEM;
 	}
 	c->spi_in = child_sa_new_spi(e);
-	c->spi_out = spi_of(peer_spi);
+	c->spi_out = ike_get32(peer_spi);
 	c->esp = esp;
 	c->esn = esn;
 	c->pfs_group = create ? dh : 0;
 	c->ts_local = l;
 	c->ts_remote = rl;
 	c->rekeyed_from = old != NULL ? old->spi_in : 0;
-	spi_bytes(c->spi_in, chosen.spi);
+	ike_put32(c->spi_in, chosen.spi);
 	chosen.spi_size = 4;
 	rc = create ? child_sa_install(c, ni->u.nonce.data, ni->u.nonce.len, e->nonce_r,
 			      sizeof(e->nonce_r), slen ? secret : NULL, slen,
@@ -431,7 +409,7 @@ child_respond(struct ike_sa *sa, const struct hs_ike_msg *m)
 	if (rk != NULL) {
 		/* The peer names the SA by its inbound SPI: our outbound one. */
 		if (rk->u.notify.spi_size == 4)
-			old = child_sa_by_spi_out(sa, spi_of(rk->u.notify.spi));
+			old = child_sa_by_spi_out(sa, ike_get32(rk->u.notify.spi));
 		if (old == NULL || old->state == CHILD_REKEYED || old->state == CHILD_DELETING) {
 			add_error(sa, r, HS_IKE_N_CHILD_SA_NOT_FOUND, NULL, 0,
 				"rekey of an SA we do not have");

@@ -14,12 +14,6 @@
 
 #define DEL_SPIS_MAX 64
 
-static uint32_t
-spi_of(const uint8_t *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
 /* ---- initiator ---- */
 
 static int
@@ -30,8 +24,7 @@ del_child_build(struct ike_sa *sa, struct task *t, struct hs_ike_msg *m)
 	(void)sa;
 	if (c == NULL)
 		return -ENOENT;
-	t->rekey_spi[0] = (uint8_t)(c->spi_in >> 24), t->rekey_spi[1] = (uint8_t)(c->spi_in >> 16);
-	t->rekey_spi[2] = (uint8_t)(c->spi_in >> 8), t->rekey_spi[3] = (uint8_t)c->spi_in;
+	ike_put32(c->spi_in, t->rekey_spi);
 	if (c->state != CHILD_REKEYED)
 		child_sa_set_state(c, CHILD_DELETING);
 	return hs_ike_msg_add_delete(m, HS_IKE_PROTO_ESP, 4, t->rekey_spi, 1);
@@ -131,15 +124,13 @@ info_respond(struct ike_sa *sa, const struct hs_ike_msg *m)
 			continue;
 		for (unsigned int k = 0; k < d->n_spis; k++) {
 			/* The sender's inbound SPI is our outbound one (§1.4.1). */
-			struct child_sa *c = child_sa_by_spi_out(sa, spi_of(d->spis + 4 * k));
+			struct child_sa *c = child_sa_by_spi_out(sa, ike_get32(d->spis + 4 * k));
 
 			if (c == NULL)
 				continue;
 			if (n < DEL_SPIS_MAX && c->state != CHILD_DELETING) {
 				/* Answer with ours, unless we are deleting it ourselves (§1.4.1). */
-				memcpy(spis + 4 * n, (uint8_t[4]){ (uint8_t)(c->spi_in >> 24),
-					(uint8_t)(c->spi_in >> 16), (uint8_t)(c->spi_in >> 8),
-					(uint8_t)c->spi_in }, 4);
+				ike_put32(c->spi_in, spis + 4 * n);
 				n++;
 			}
 			IKE_LOG(sa, INFO, "peer deletes CHILD_SA %" PRIu32, c->uid);

@@ -17,13 +17,6 @@
 #define PROPS_MAX 16
 #define INIT_RETRIES_MAX 3
 
-static void
-be64(uint64_t v, uint8_t out[8])
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		out[i] = (uint8_t)v;
-}
-
 void
 natd_hash(uint64_t spi_i, uint64_t spi_r, const struct hs_addr *a, uint16_t port, uint8_t out[20])
 {
@@ -31,8 +24,8 @@ natd_hash(uint64_t spi_i, uint64_t spi_r, const struct hs_addr *a, uint16_t port
 	size_t alen = a->family == AF_INET6 ? 16 : 4;
 	unsigned int olen = 20;
 
-	be64(spi_i, buf);
-	be64(spi_r, buf + 8);
+	ike_put64(spi_i, buf);
+	ike_put64(spi_r, buf + 8);
 	memcpy(buf + 16, a->bytes, alen);
 	buf[16 + alen] = (uint8_t)(port >> 8);
 	buf[17 + alen] = (uint8_t)port;
@@ -105,8 +98,8 @@ derive(struct ike_sa *sa, const uint8_t *peer_ke, size_t peer_len)
 	}
 	in.g_ir = secret;
 	in.g_ir_len = slen;
-	be64(sa->spi_i, in.spi_i);
-	be64(sa->spi_r, in.spi_r);
+	ike_put64(sa->spi_i, in.spi_i);
+	ike_put64(sa->spi_r, in.spi_r);
 	rc = hs_ike_keys_derive(&sa->keys, &sa->suite, &in);
 	if (rc == 0)
 		rc = hs_ike_sk_init(&sa->sk_out, &sa->sk_in, &sa->keys, sa->initiator);
@@ -316,7 +309,7 @@ cookie_of(struct hs_ikev2 *e, const struct hs_ike_path *path, const struct hs_ik
 	struct hs_ike_iov iov[3] = { { ni->u.nonce.data, ni->u.nonce.len },
 		{ path->remote.bytes, path->remote.family == AF_INET6 ? 16 : 4 }, { spi, 8 } };
 
-	be64(m->hdr.spi_i, spi);
+	ike_put64(m->hdr.spi_i, spi);
 	if (hs_ike_prf(HS_IKE_PRF_HMAC_SHA2_256, e->cookie_secret, sizeof(e->cookie_secret), iov, 3,
 		    out, 32) != 0)
 		memset(out, 0, 32);

@@ -21,23 +21,6 @@
 
 #define PROPS_MAX 16
 
-static void
-be64(uint64_t v, uint8_t out[8])
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		out[i] = (uint8_t)v;
-}
-
-static uint64_t
-get64(const uint8_t *b)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | b[i];
-	return v;
-}
-
 /* Keys of the new IKE SA from the old one's SK_d (§2.18). */
 static int
 rekey_keys(struct ike_sa *nsa, const struct ike_sa *old, const uint8_t *ni, size_t ni_len,
@@ -47,8 +30,8 @@ rekey_keys(struct ike_sa *nsa, const struct ike_sa *old, const uint8_t *ni, size
 		.g_ir = g_ir, .g_ir_len = g_len };
 	int rc;
 
-	be64(nsa->spi_i, in.spi_i);
-	be64(nsa->spi_r, in.spi_r);
+	ike_put64(nsa->spi_i, in.spi_i);
+	ike_put64(nsa->spi_r, in.spi_r);
 	rc = hs_ike_keys_rekey(&nsa->keys, &old->keys, &nsa->suite, &in);
 	if (rc == 0)
 		rc = hs_ike_sk_init(&nsa->sk_out, &nsa->sk_in, &nsa->keys, nsa->initiator);
@@ -174,7 +157,7 @@ rekey_build(struct ike_sa *sa, struct task *t, struct hs_ike_msg *m)
 		if (rc != 0)
 			return rc;
 	}
-	be64(t->new_ike->spi_i, spi);
+	ike_put64(t->new_ike->spi_i, spi);
 	n = prop_ike_offer(sa->e->cfg, d, PROPS_MAX, t->dh_group, spi, 8);
 	pub = hs_ike_dh_pub(t->dh, &len);
 	if (n == 0 || ike_random(t->nonce, sizeof(t->nonce)) != 0 ||
@@ -200,7 +183,7 @@ rekey_process(struct ike_sa *sa, struct task *t, const struct hs_ike_msg *m)
 	unsigned int n;
 	int rc = -EBADMSG;
 
-	be64(nsa->spi_i, spi);
+	ike_put64(nsa->spi_i, spi);
 	n = prop_ike_offer(sa->e->cfg, d, PROPS_MAX, t->dh_group, spi, 8);
 	if (sa->state == IKE_REKEYING)
 		ike_sa_set_state(sa, IKE_ESTABLISHED);
@@ -213,7 +196,7 @@ rekey_process(struct ike_sa *sa, struct task *t, const struct hs_ike_msg *m)
 		IKE_LOG(sa, NOTICE, "IKE SA rekey refused or malformed; keeping the old SA");
 		goto fail;
 	}
-	nsa->spi_r = get64(spi);
+	nsa->spi_r = ike_get64(spi);
 	nsa->dh_group = dh;
 	rc = rekey_keys(nsa, sa, t->nonce, sizeof(t->nonce), nr->u.nonce.data, nr->u.nonce.len,
 		secret, slen);
@@ -327,7 +310,7 @@ ike_rekey_respond(struct ike_sa *sa, const struct hs_ike_msg *m)
 		refuse(sa, r, HS_IKE_N_TEMPORARY_FAILURE, NULL, 0, "out of memory");
 		return;
 	}
-	nsa->spi_i = get64(spi);
+	nsa->spi_i = ike_get64(spi);
 	nsa->spi_r = ike_sa_new_spi(e);
 	ike_sa_rehash(nsa, 0);
 	nsa->suite = suite;
@@ -344,7 +327,7 @@ ike_rekey_respond(struct ike_sa *sa, const struct hs_ike_msg *m)
 		return;
 	}
 	explicit_bzero(secret, sizeof(secret));
-	be64(nsa->spi_r, chosen.spi);
+	ike_put64(nsa->spi_r, chosen.spi);
 	chosen.spi_size = 8;
 	const uint8_t *pub = hs_ike_dh_pub(nsa->dh, &len);
 
