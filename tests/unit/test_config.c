@@ -443,7 +443,8 @@ test_err_types(void)
 		{ 5, 10, "interfaces[0].mtu: expected an integer (got 'big')" },
 		{ 6, 9, "routes: expected a list (got a mapping)" },
 		{ 18, 14, "esn: expected a bool, true or false (got 'maybe')" },
-		{ 19, 16, "nat-t: must be one of: auto, true, false (got 'sometimes')" });
+		{ 19, 16, "nat-t: must be one of: auto, true, false (got 'sometimes')" },
+		{ 20, 19, "child-sa: must be one of: per-acl-line, single (got 'per-subnet')" });
 }
 
 static void
