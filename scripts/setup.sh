@@ -23,7 +23,7 @@ PACKAGES=(
 	python3 python3-scapy tshark
 	strongswan-charon strongswan-swanctl libcharon-extra-plugins ike-scan
 	iproute2 iptables tcpdump tmux procps iputils-ping ethtool
-	python3-yaml python3-cryptography
+	python3-yaml python3-cryptography openssl
 )
 HUGEPAGES_WANT=1024 # 2 GiB of 2 MiB pages: two dataplanes (LPM tables, mbuf pools) in the demo
 HUGE_SYSFS=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages

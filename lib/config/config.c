@@ -131,6 +131,7 @@ sort_errors(struct hs_config_errors *errs)
 	X(TK_MAPS, "crypto-maps")                                                                  \
 	X(TK_PSKS, "pre-shared-keys")                                                              \
 	X(TK_STATIC, "static-sas")                                                                 \
+	X(TK_PKI, "pki")                                                                           \
 	X(TK_AUTOVPN, "autovpn")
 enum top_key { TOP_KEYS(HS_ENUM_ITEM) TK_MAX };
 static const char *const top_keys[] = { TOP_KEYS(HS_ENUM_STR) };
@@ -169,6 +170,8 @@ parse_top(struct hs_cfg_ctx *c, const struct hs_cfg_node *root)
 		hs_cfg_parse_psks(c, v[TK_PSKS]);
 	if (v[TK_STATIC] != NULL)
 		hs_cfg_parse_static_sas(c, v[TK_STATIC]);
+	if (v[TK_PKI] != NULL)
+		hs_cfg_parse_pki(c, v[TK_PKI]);
 	if (v[TK_AUTOVPN] != NULL)
 		hs_cfg_parse_autovpn(c, v[TK_AUTOVPN]);
 }
@@ -319,6 +322,12 @@ hs_config_free(struct hs_config *cfg)
 	free(cfg->maps);
 	free(cfg->psks);
 	free(cfg->static_sas);
+	if (cfg->pki.key.data != NULL)
+		explicit_bzero(cfg->pki.key.data, cfg->pki.key.len);
+	free(cfg->pki.key.data);
+	free(cfg->pki.cert.data);
+	for (unsigned int i = 0; i < cfg->pki.n_ca; i++)
+		free(cfg->pki.ca[i].data);
 	free(cfg->autovpn.hubs);
 	free(cfg->autovpn.subnets);
 	free(cfg->path);

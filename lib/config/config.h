@@ -72,11 +72,27 @@
  *           initiate: BOOL                  (false) bring the tunnel up at start
  *           child-sa: per-acl-line|single   (per-acl-line) IKEv2: a child SA per permit
  *                                           line (Cisco), or one covering all (Meraki)
+ *           peer-identity: KIND:VALUE       IKEv2: the ID the peer must authenticate as:
+ *                                           fqdn:NAME, email:ADDR, dn:"C=CH, O=x, CN=y",
+ *                                           address:ADDR (default: any ID that its PSK
+ *                                           or certificate vouches for)
  *   pre-shared-keys:                        list; secrets, never printed
  *     - peer: ADDR | PREFIX | "*"           required, unique ("*" = any peer)
  *       key: STRING                         1..128 bytes, or
  *       key-file: PATH                      relative to the config file's directory;
  *                                           trailing newline stripped
+ *   pki:                                    certificates for ike-policies with rsa-sig or
+ *                                           ecdsa-sig (IKEv2, RFC 7427 signatures)
+ *     certificate: PATH                     required: PEM, our certificate first, then
+ *                                           the intermediates to send with it
+ *     private-key: PATH                     required: PEM, its RSA or EC key, unencrypted;
+ *                                           a secret, never printed
+ *     ca-certificates: PATH | [PATH...]     required (up to 8 files): PEM trust anchors;
+ *                                           a peer's chain must end at one of them
+ *     identity: dn|fqdn|email|address       (dn) our IKE ID: the certificate's subject,
+ *                                           its first DNS or email subjectAltName, or
+ *                                           our outer address (an IP subjectAltName)
+ *     PATHs are relative to the config file's directory; files up to 256 KiB.
  *   static-sas:                             manually keyed SAs (no IKE), list
  *     - name: NAME                          required, unique
  *       crypto-map: NAME                    with seq: take peer, transform set,
@@ -133,6 +149,8 @@
 #define HS_CONFIG_ERROR_LEN 512	   /* one message, with the NUL */
 #define HS_CONFIG_FILE_MAX (16u << 20) /* larger files are refused */
 #define HS_CONFIG_SECRET_MASK "*****"
+#define HS_CONFIG_CA_MAX 8	   /* ca-certificates files */
+#define HS_CONFIG_PEM_MAX (256u << 10) /* bytes of one pki file */
 
 #define HS_CONFIG_REPLAY_DEFAULT 64
 #define HS_CONFIG_LIFETIME_SEC_DEFAULT 3600
@@ -175,6 +193,14 @@ enum hs_config_ike_hash { HS_CONFIG_IKE_HASHES(HS_ENUM_ITEM) HS_CONFIG_IKE_HASH_
 	X(HS_CONFIG_IKE_AUTH_RSA, "rsa-sig")                                                       \
 	X(HS_CONFIG_IKE_AUTH_ECDSA, "ecdsa-sig")
 enum hs_config_ike_auth { HS_CONFIG_IKE_AUTHS(HS_ENUM_ITEM) HS_CONFIG_IKE_AUTH_MAX };
+
+/* Kinds of IKE identity (RFC 7296 §3.5): our pki.identity, an entry's peer-identity. */
+#define HS_CONFIG_ID_KINDS(X)                                                                      \
+	X(HS_CONFIG_ID_DN, "dn")                                                                   \
+	X(HS_CONFIG_ID_FQDN, "fqdn")                                                               \
+	X(HS_CONFIG_ID_EMAIL, "email")                                                             \
+	X(HS_CONFIG_ID_ADDRESS, "address")
+enum hs_config_id_kind { HS_CONFIG_ID_KINDS(HS_ENUM_ITEM) HS_CONFIG_ID_MAX };
 
 /* NAT traversal of a crypto map entry (RFC 3947, RFC 7296 §2.23, RFC 3948). */
 #define HS_CONFIG_NATT_MODES(X)                                                                    \
@@ -284,6 +310,14 @@ struct hs_config_ike_policy {
 	struct hs_config_mark mark;
 };
 
+/* An IKE identity as written, "fqdn:vpn.example.net" (the DN is parsed when matched). */
+struct hs_config_ike_id {
+	enum hs_config_id_kind kind;
+	char value[HS_CONFIG_STR_MAX]; /* after "KIND:" */
+	struct hs_addr addr;	       /* kind address */
+	struct hs_config_mark mark;
+};
+
 struct hs_config_crypto_entry {
 	uint32_t seq;
 	char acl_name[HS_CONFIG_NAME_MAX];
@@ -303,6 +337,8 @@ struct hs_config_crypto_entry {
 	enum hs_df_policy df;
 	bool initiate;
 	bool child_per_line; /* IKEv2 child SAs: one per permit line, else one for all */
+	bool has_peer_id;
+	struct hs_config_ike_id peer_id;
 	struct hs_config_mark mark;
 	struct hs_config_mark acl_mark;
 	struct hs_config_mark tset_marks[HS_CONFIG_TSETS_MAX];
@@ -325,6 +361,31 @@ struct hs_config_psk {
 	uint16_t key_len;
 	char key_file[HS_CONFIG_STR_MAX]; /* "" when inline */
 	struct hs_config_mark mark;
+};
+
+/* A PEM file of the pki section, read whole at load time. */
+struct hs_config_pem {
+	char path[HS_CONFIG_STR_MAX]; /* as written */
+	char *data;		      /* NUL-terminated */
+	size_t len;
+	struct hs_config_mark mark;
+};
+
+/*
+ * Certificates (pki:). Loading checks that every file parses, that the key
+ * belongs to the certificate, and that the identity kind is in it; the IKE
+ * engine parses the PEM text again into OpenSSL objects. key.data is a
+ * secret: wiped by hs_config_free(), never printed.
+ */
+struct hs_config_pki {
+	bool present;
+	struct hs_config_pem cert, key;
+	struct hs_config_pem ca[HS_CONFIG_CA_MAX];
+	unsigned int n_ca;
+	enum hs_config_id_kind identity;
+	bool key_rsa; /* the private key is RSA; else EC */
+	bool ok;      /* every file loaded and checked */
+	struct hs_config_mark mark, id_mark;
 };
 
 /* Keys of one direction of a static SA, as bytes. */
@@ -415,6 +476,7 @@ struct hs_config {
 	unsigned int n_psks;
 	struct hs_config_static_sa *static_sas;
 	unsigned int n_static_sas;
+	struct hs_config_pki pki;
 	struct hs_config_autovpn autovpn;
 };
 
@@ -475,7 +537,19 @@ const char *hs_config_acl_action_name(enum hs_config_acl_action a);
 const char *hs_config_ike_hash_name(enum hs_config_ike_hash h);
 const char *hs_config_ike_auth_name(enum hs_config_ike_auth a);
 const char *hs_config_natt_name(enum hs_config_natt n);
+const char *hs_config_id_kind_name(enum hs_config_id_kind k);
 const char *hs_config_autovpn_role_name(enum hs_config_autovpn_role r);
+
+struct X509_name_st;
+
+/*
+ * A distinguished name as text, "C=CH, O=Example, CN=vpn" (RFC 4514 order
+ * as strongSwan and Cisco print it; "/C=CH/O=Example/CN=vpn" as OpenSSL
+ * does; "\," escapes a comma), into a new X509_NAME. Attribute names are
+ * OpenSSL's (C, ST, L, O, OU, CN, DC, UID, serialNumber, emailAddress or
+ * E). 0, or -EINVAL with *why (a static string) set.
+ */
+int hs_config_dn_parse(const char *text, struct X509_name_st **out, const char **why);
 
 /* An ACL line's protocol as the config writes it ("ip", "tcp", "47"); buf for numbers. */
 const char *hs_cfg_proto_name(const struct hs_config_acl_line *l, char *buf, size_t len);

@@ -273,7 +273,8 @@ hs_cfg_parse_ike_policies(struct hs_cfg_ctx *c, const struct hs_cfg_node *n)
 	X(EK_NATT, "nat-t")                                                                        \
 	X(EK_DF, "df-bit")                                                                         \
 	X(EK_INITIATE, "initiate")                                                                 \
-	X(EK_CHILD_SA, "child-sa")
+	X(EK_CHILD_SA, "child-sa")                                                                 \
+	X(EK_PEER_ID, "peer-identity")
 enum entry_key { ENTRY_KEYS(HS_ENUM_ITEM) EK_MAX };
 static const char *const entry_keys[] = { ENTRY_KEYS(HS_ENUM_STR) };
 
@@ -388,6 +389,9 @@ parse_entry(struct hs_cfg_ctx *c, const struct hs_cfg_node *n, const char *path,
 	if (v[EK_CHILD_SA] != NULL &&
 		hs_cfg_enum(c, v[EK_CHILD_SA], p, child_sa_names, 2, &child) == 0)
 		e->child_per_line = child == 0;
+	hs_cfg_path(p, path, "peer-identity");
+	if (v[EK_PEER_ID] != NULL && hs_cfg_ike_id(c, v[EK_PEER_ID], p, &e->peer_id) == 0)
+		e->has_peer_id = true;
 }
 
 static int

@@ -179,6 +179,17 @@ dump_crypto(const struct hs_config *cfg, FILE *out)
 	}
 }
 
+/* Text inside a YAML double-quoted scalar. */
+static void
+put_quoted(const char *s, FILE *out)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', out);
+		fputc(*s, out);
+	}
+}
+
 static void
 dump_entry(const struct hs_config_crypto_entry *e, FILE *out)
 {
@@ -204,6 +215,11 @@ dump_entry(const struct hs_config_crypto_entry *e, FILE *out)
 		e->replay_window, e->esn ? "true" : "false", hs_config_natt_name(e->natt),
 		hs_df_policy_name(e->df), e->initiate ? "true" : "false",
 		e->child_per_line ? "per-acl-line" : "single");
+	if (e->has_peer_id) {
+		fprintf(out, "        peer-identity: \"%s:", hs_config_id_kind_name(e->peer_id.kind));
+		put_quoted(e->peer_id.value, out);
+		fprintf(out, "\"\n");
+	}
 }
 
 static void
@@ -274,6 +290,24 @@ dump_static(const struct hs_config *cfg, FILE *out)
 }
 
 static void
+dump_pki(const struct hs_config_pki *k, FILE *out)
+{
+	if (!k->present)
+		return;
+	fprintf(out, "pki:\n  certificate: \"");
+	put_quoted(k->cert.path, out);
+	fprintf(out, "\"\n  private-key: \"");
+	put_quoted(k->key.path, out); /* the path only: the key is a secret */
+	fprintf(out, "\"\n  ca-certificates: [");
+	for (unsigned int i = 0; i < k->n_ca; i++) {
+		fprintf(out, "%s\"", i > 0 ? ", " : "");
+		put_quoted(k->ca[i].path, out);
+		fputc('"', out);
+	}
+	fprintf(out, "]\n  identity: %s\n", hs_config_id_kind_name(k->identity));
+}
+
+static void
 dump_autovpn(const struct hs_config_autovpn *av, FILE *out)
 {
 	char buf[HS_ADDR_STRLEN];
@@ -325,5 +359,6 @@ hs_config_dump(const struct hs_config *cfg, FILE *out)
 	dump_crypto(cfg, out);
 	dump_maps(cfg, out);
 	dump_static(cfg, out);
+	dump_pki(&cfg->pki, out);
 	dump_autovpn(&cfg->autovpn, out);
 }

@@ -115,6 +115,10 @@ void hs_cfg_parse_maps(struct hs_cfg_ctx *c, const struct hs_cfg_node *n);
 void hs_cfg_parse_psks(struct hs_cfg_ctx *c, const struct hs_cfg_node *n);
 void hs_cfg_parse_static_sas(struct hs_cfg_ctx *c, const struct hs_cfg_node *n);
 void hs_cfg_parse_autovpn(struct hs_cfg_ctx *c, const struct hs_cfg_node *n);
+void hs_cfg_parse_pki(struct hs_cfg_ctx *c, const struct hs_cfg_node *n);
+/* config_pki.c: "fqdn:vpn.example.net" and the other KIND:VALUE identities. */
+int hs_cfg_ike_id(struct hs_cfg_ctx *c, const struct hs_cfg_node *n, const char *path,
+	struct hs_config_ike_id *id);
 
 /* Names for hs_config_dump(): a transform ("esp-aes-256"), an ACL protocol ("tcp", "47"). */
 const char *hs_cfg_transform_name(bool cipher, int alg);
@@ -122,6 +126,7 @@ const char *hs_cfg_transform_name(bool cipher, int alg);
 /* config_validate.c: cross references, uniqueness, defaults from references. */
 void hs_cfg_validate(struct hs_cfg_ctx *c);
 void hs_cfg_validate_static_sas(struct hs_cfg_ctx *c);
+void hs_cfg_validate_pki(struct hs_cfg_ctx *c);
 
 /* Allocate n zeroed elements (n may be 0: returns NULL, not an error). */
 void *hs_cfg_calloc(struct hs_cfg_ctx *c, const struct hs_cfg_node *n, size_t count,

@@ -201,4 +201,5 @@ hs_cfg_validate(struct hs_cfg_ctx *c)
 	validate_neighbors(c);
 	validate_maps(c);
 	hs_cfg_validate_static_sas(c);
+	hs_cfg_validate_pki(c);
 }

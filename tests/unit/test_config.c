@@ -758,6 +758,177 @@ test_fuzz_mutations(void)
 	}
 }
 
+/* ---- pki (certificates made by tests/tools/mkcerts.sh) ---- */
+
+static const char pki_yaml[] =
+	"interfaces:\n"
+	"  - {name: out, port: net_null1, role: outside, ipv4: 10.0.0.1/24}\n"
+	"ike-policies:\n"
+	"  - {priority: 10, authentication: %s}\n"
+	"%s";
+
+static struct hs_config *
+pki_load(const char *auth, const char *pki)
+{
+	char buf[2048];
+	int n = snprintf(buf, sizeof(buf), pki_yaml, auth, pki);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(hs_test_pki_dir());
+	return hs_config_load_buf("pki.yaml", buf, (size_t)n, hs_test_pki_dir(), &errs);
+}
+
+static bool
+any_error(const char *text)
+{
+	for (unsigned int i = 0; i < errs.count; i++)
+		if (strstr(errs.err[i].text, text) != NULL)
+			return true;
+	fprintf(stderr, "\nmissing error: %s\ngot:\n", text);
+	hs_config_errors_print(&errs, stderr);
+	return false;
+}
+
+static void
+pki_refused(const char *auth, const char *pki, const char *text)
+{
+	struct hs_config *cfg = pki_load(auth, pki);
+
+	CU_ASSERT_PTR_NULL(cfg);
+	CU_ASSERT_TRUE(any_error(text));
+	hs_config_free(cfg);
+}
+
+static void
+test_pki_values(void)
+{
+	struct hs_config *cfg = pki_load("rsa-sig", "pki:\n  certificate: site1-rsa.pem\n"
+		"  private-key: site1-rsa.key\n  ca-certificates: ca.pem\n");
+	char *dump = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_TRUE(cfg->pki.present && cfg->pki.ok && cfg->pki.key_rsa);
+	CU_ASSERT_EQUAL(cfg->pki.n_ca, 1);
+	CU_ASSERT_EQUAL(cfg->pki.identity, HS_CONFIG_ID_DN);
+	CU_ASSERT_PTR_NOT_NULL(strstr(cfg->pki.key.data, "PRIVATE KEY"));
+	/* The dump names the key file, never its text. */
+	f = open_memstream(&dump, &len);
+	hs_config_dump(cfg, f);
+	fclose(f);
+	CU_ASSERT_PTR_NOT_NULL(strstr(dump, "private-key: \"site1-rsa.key\""));
+	CU_ASSERT_PTR_NULL(strstr(dump, "PRIVATE"));
+	free(dump);
+	hs_config_free(cfg);
+
+	cfg = pki_load("ecdsa-sig", "pki:\n  certificate: site2-chain.pem\n"
+		"  private-key: site2-chain.key\n  ca-certificates: [ca.pem, other-ca.pem]\n"
+		"  identity: fqdn\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_TRUE(cfg->pki.ok && !cfg->pki.key_rsa);
+	CU_ASSERT_EQUAL(cfg->pki.n_ca, 2);
+	CU_ASSERT_EQUAL(cfg->pki.identity, HS_CONFIG_ID_FQDN);
+	hs_config_free(cfg);
+}
+
+static void
+test_pki_errors(void)
+{
+	char cmd[512], line[128] = "";
+	const char *dir = hs_test_pki_dir();
+	FILE *f;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+	pki_refused("rsa-sig", "", "authentication rsa-sig needs a pki section");
+	pki_refused("ecdsa-sig", "pki:\n  certificate: site1-rsa.pem\n  private-key: "
+		"site1-rsa.key\n  ca-certificates: ca.pem\n", "needs an EC key in pki.private-key");
+	pki_refused("rsa-sig", "pki:\n  certificate: site1-rsa.pem\n  private-key: "
+		"site2-rsa.key\n  ca-certificates: ca.pem\n", "pki.yaml:7:16: pki.private-key: the "
+		"key in 'site2-rsa.key' does not belong to the certificate in 'site1-rsa.pem'");
+	pki_refused("rsa-sig", "pki:\n  certificate: site1-rsa.key\n  private-key: "
+		"site1-rsa.key\n  ca-certificates: ca.pem\n", "pki.yaml:6:16: pki.certificate: "
+		"no PEM certificate in 'site1-rsa.key'");
+	pki_refused("rsa-sig", "pki:\n  certificate: site1-rsa.pem\n  private-key: "
+		"site1-rsa.key\n  ca-certificates: [ca.pem, nope.pem]\n", "pki.yaml:8:29: "
+		"pki.ca-certificates: cannot read");
+	pki_refused("rsa-sig", "pki:\n  certificate: site1-rsa.pem\n  private-key: "
+		"site1-rsa.key\n  ca-certificates: []\n", "needs at least one file");
+	pki_refused("ecdsa-sig", "pki:\n  certificate: ca.pem\n  private-key: ca.key\n"
+		"  ca-certificates: ca.pem\n  identity: address\n", "pki.yaml:9:13: pki.identity: "
+		"identity address: the certificate in 'ca.pem' has no IP address subjectAltName");
+	pki_refused("ecdsa-sig", "pki:\n  certificate: site1-ec.pem\n  private-key: "
+		"site1-ec.key\n  ca-certificates: ca.pem\n  identity: ip\n", "pki.identity");
+	pki_refused("ecdsa-sig", "pki:\n  certificate: site1-ec.pem\n", "private-key");
+	/* An encrypted key would ask a terminal for its passphrase: refused instead. */
+	snprintf(cmd, sizeof(cmd), "openssl pkey -in '%s/site1-ec.key' -aes256 -passout pass:x "
+		"-out '%s/enc.key'", dir, dir);
+	CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+	pki_refused("ecdsa-sig", "pki:\n  certificate: site1-ec.pem\n  private-key: enc.key\n"
+		"  ca-certificates: ca.pem\n", "encrypted keys are not supported");
+	/* No error quotes the key file (its second line is key material). */
+	pki_refused("rsa-sig", "pki:\n  certificate: site1-rsa.pem\n  private-key: "
+		"site2-rsa.key\n  ca-certificates: ca.pem\n", "does not belong");
+	snprintf(cmd, sizeof(cmd), "%s/site2-rsa.key", dir);
+	f = fopen(cmd, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_PTR_NOT_NULL(fgets(line, sizeof(line), f));
+	CU_ASSERT_PTR_NOT_NULL(fgets(line, sizeof(line), f));
+	fclose(f);
+	line[20] = '\0';
+	for (unsigned int i = 0; i < errs.count; i++)
+		CU_ASSERT_PTR_NULL(strstr(errs.err[i].text, line));
+}
+
+static void
+test_peer_identity(void)
+{
+	static const char base[] =
+		"interfaces:\n"
+		"  - {name: out, port: net_null1, role: outside, ipv4: 10.0.0.1/24}\n"
+		"access-lists:\n  a: [{action: permit, source: 10.1.0.0/16, destination: 10.2.0.0/16}]\n"
+		"transform-sets:\n  T: {esp: [esp-gcm 128]}\n"
+		"crypto-maps:\n  m:\n    interface: out\n    entries:\n"
+		"      - {seq: 1, match-address: a, peer: 10.0.0.2, transform-sets: T,"
+		" peer-identity: \"%s\"}\n";
+	static const struct {
+		const char *id;
+		const char *err; /* NULL: accepted */
+	} cases[] = {
+		{ "dn:C=CH, O=hubsec test, CN=site2.hubsec.test", NULL },
+		{ "dn:/C=CH/O=hubsec test/CN=site2", NULL },
+		{ "dn:CN=a\\\\, b, E=x@y", NULL },
+		{ "fqdn:site2.hubsec.test", NULL },
+		{ "email:site2@hubsec.test", NULL },
+		{ "address:2001:db8::2", NULL },
+		{ "dn:C=CHE, CN=x", "e.g. C must be 2 letters" },
+		{ "dn:CN", "an attribute without '='" },
+		{ "dn:XX=1", "an unknown attribute name" },
+		{ "dn:CN=", "an empty attribute name or value" },
+		{ "address:site2", "is not an IPv4 or IPv6 address" },
+		{ "host:x", "is not KIND:VALUE" },
+		{ "fqdn:", "is not KIND:VALUE" },
+		{ "site2", "is not KIND:VALUE" },
+	};
+	char buf[1024];
+
+	for (size_t i = 0; i < HS_ARRAY_SIZE(cases); i++) {
+		int n = snprintf(buf, sizeof(buf), base, cases[i].id);
+		struct hs_config *cfg = hs_config_load_buf("id.yaml", buf, (size_t)n, NULL, &errs);
+
+		if (cases[i].err == NULL) {
+			CU_ASSERT_PTR_NOT_NULL(cfg);
+			if (cfg == NULL)
+				hs_config_errors_print(&errs, stderr);
+			else
+				CU_ASSERT_TRUE(cfg->maps[0].entries[0].has_peer_id);
+		} else {
+			CU_ASSERT_PTR_NULL(cfg);
+			CU_ASSERT_TRUE(any_error(cases[i].err));
+		}
+		hs_config_free(cfg);
+	}
+}
+
 static void
 add_error_tests(void)
 {
@@ -776,6 +947,8 @@ add_error_tests(void)
 	CU_add_test(s, "unreadable file", test_err_file);
 	CU_add_test(s, "error cap", test_err_cap);
 	CU_add_test(s, "no secret in errors", test_no_secret_in_errors);
+	CU_add_test(s, "pki: certificate, key, CAs, identity", test_pki_errors);
+	CU_add_test(s, "peer-identity", test_peer_identity);
 	s = CU_add_suite("config garbage", NULL, NULL);
 	CU_add_test(s, "shapes: nesting, aliases, huge values", test_fuzz_shapes);
 	CU_add_test(s, "random input", test_fuzz_random);
@@ -798,6 +971,7 @@ main(void)
 	CU_add_test(s, "key-file and PSK lookup", test_key_file);
 	CU_add_test(s, "dump round trip", test_dump_roundtrip);
 	CU_add_test(s, "example configs load, no secret in dumps", test_examples_no_secret_in_dump);
+	CU_add_test(s, "pki values, key not in dump", test_pki_values);
 	add_error_tests();
 	return hs_test_run();
 }

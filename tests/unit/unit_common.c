@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <CUnit/Basic.h>
@@ -120,3 +121,38 @@ hs_test_hex(const char *hex, uint8_t *out, size_t max)
 	}
 	return n;
 }
+
+#ifdef HS_SRC_DIR
+static char pki_dir[64];
+
+static void
+pki_cleanup(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", pki_dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", pki_dir);
+}
+
+const char *
+hs_test_pki_dir(void)
+{
+	char cmd[512];
+
+	if (pki_dir[0] != '\0')
+		return pki_dir;
+	snprintf(pki_dir, sizeof(pki_dir), "/tmp/hs_unit_pki.XXXXXX");
+	if (mkdtemp(pki_dir) == NULL) {
+		pki_dir[0] = '\0';
+		return NULL;
+	}
+	atexit(pki_cleanup);
+	snprintf(cmd, sizeof(cmd), "sh '%s/tests/tools/mkcerts.sh' '%s'", HS_SRC_DIR, pki_dir);
+	if (system(cmd) != 0) {
+		fprintf(stderr, "%s failed\n", cmd);
+		return NULL;
+	}
+	return pki_dir;
+}
+#endif

@@ -27,6 +27,13 @@ uint32_t hs_test_mbuf_bytes(const struct rte_mbuf *m, void *out, uint32_t max);
 /* Run the registered CUnit suites; returns the process exit status. */
 int hs_test_run(void);
 
+/*
+ * A throw-away PKI made once per process by tests/tools/mkcerts.sh (the
+ * openssl command) in a temporary directory, removed at exit: the
+ * directory, or NULL when it could not be made. Needs HS_SRC_DIR.
+ */
+const char *hs_test_pki_dir(void);
+
 /* Hex string ("00a1 ff..", spaces ignored) to bytes; returns length. */
 size_t hs_test_hex(const char *hex, uint8_t *out, size_t max);
 
