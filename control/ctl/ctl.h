@@ -68,6 +68,7 @@ struct hs_ctl_opts {
 	uint32_t idle_us;   /* dataplane mode: sleep when a loop found nothing */
 	const char *prefix; /* EAL --file-prefix, for messages */
 	uint32_t dpd_sec, retransmit_ms, retransmit_tries; /* 0: the engine's defaults */
+	uint32_t fragment_size; /* 0: the engine's default; HS_IKEV2_FRAGMENT_OFF */
 };
 
 struct hs_ctl_dpdk;

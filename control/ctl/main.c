@@ -69,6 +69,10 @@ usage(FILE *out)
 		"  --dpd SEC           liveness check after SEC quiet seconds (default 30)\n"
 		"  --retransmit-ms MS  first retransmission timeout, doubled each time (500)\n"
 		"  --retransmit-tries N  transmissions before a peer is declared dead (6)\n"
+		"  --fragment-size BYTES  IKE fragmentation (RFC 7383), when the peer supports\n"
+		"                      it: protected messages whose IP datagram would be larger\n"
+		"                      go as fragments of at most BYTES (576..65535, default\n"
+		"                      1280); 0: fragmentation neither announced nor used\n"
 		"  --socket PATH       command socket (hubsec-cli --socket PATH COMMAND). Default:\n"
 		"                      beside the dataplane, hubsec-control.sock in its EAL\n"
 		"                      runtime dir (where its console relays IKE commands);\n"
@@ -103,6 +107,7 @@ static const struct option longopts[] = {
 	{ "socket", required_argument, NULL, 's' }, { "idle-us", required_argument, NULL, 'i' },
 	{ "dpd", required_argument, NULL, 'd' }, { "retransmit-ms", required_argument, NULL, 'r' },
 	{ "retransmit-tries", required_argument, NULL, 't' },
+	{ "fragment-size", required_argument, NULL, 'f' },
 	{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 };
 
@@ -135,6 +140,12 @@ parse_opt(struct hs_ctl_opts *o, int c, const char *arg)
 	case 'd': rc = parse_u32(arg, &o->dpd_sec, 1, 86400); break;
 	case 'r': rc = parse_u32(arg, &o->retransmit_ms, 50, 60000); break;
 	case 't': rc = parse_u32(arg, &o->retransmit_tries, 1, 20); break;
+	case 'f':
+		rc = parse_u32(arg, &v, 0, 65535);
+		if (rc == 0 && v != 0 && v < HS_IKEV2_FRAGMENT_MIN)
+			rc = -EINVAL;
+		o->fragment_size = v == 0 ? HS_IKEV2_FRAGMENT_OFF : v;
+		break;
 	case 'v':
 		rc = hs_ctl_log_level_parse(arg, &o->log_level);
 		o->has_log_level = true;
@@ -275,7 +286,8 @@ run(struct hs_ctl *c)
 {
 	struct hs_ikev2_opts eo = { .log_level = c->opts.log_level, .dpd_sec = c->opts.dpd_sec,
 		.retransmit_ms = c->opts.retransmit_ms,
-		.retransmit_tries = c->opts.retransmit_tries };
+		.retransmit_tries = c->opts.retransmit_tries,
+		.fragment_size = c->opts.fragment_size };
 	struct sigaction sa = { .sa_handler = on_signal };
 	char path[512];
 	int status;

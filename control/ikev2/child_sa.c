@@ -10,6 +10,12 @@
  * old pair (or the wait for that delete runs out): the initiator installs
  * its new inbound SA only when our answer has arrived, and ESP under the new
  * SPI sent before that would be dropped there as an unknown SPI.
+ *
+ * Rekey collisions (RFC 7296 §2.8.1): the redundant new pair never carries
+ * outbound traffic here. Our own redundant child goes in inbound only; the
+ * peer's redundant child keeps its outbound SA held back until it is
+ * deleted (then dropped). So outbound stays on the old pair until the
+ * surviving pair takes it over, and never points at a pair being deleted.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -216,9 +222,20 @@ pending_drop(struct child_sa *c)
 	c->pending_out = NULL;
 }
 
+/* The child whose outbound SA a REPLACE naming spi retires (none: a kept SA, or nothing). */
+static void
+out_replaced(struct ike_sa *sa, uint32_t spi, const struct child_sa *by)
+{
+	struct child_sa *old = spi != 0 ? child_sa_by_spi_out(sa, spi) : NULL;
+
+	if (old != NULL && old != by)
+		old->out_installed = false;
+}
+
 int
 child_sa_install(struct child_sa *c, const uint8_t *ni, size_t ni_len, const uint8_t *nr,
-	size_t nr_len, const uint8_t *g_ir, size_t g_ir_len, uint32_t replaces_out_spi)
+	size_t nr_len, const uint8_t *g_ir, size_t g_ir_len, uint32_t replaces_out_spi,
+	enum child_out out)
 {
 	struct ike_sa *sa = c->ike;
 	struct hs_ikev2 *e = sa->e;
@@ -227,7 +244,6 @@ child_sa_install(struct child_sa *c, const uint8_t *ni, size_t ni_len, const uin
 	struct hs_ike_child_keys ck;
 	struct hs_msg_sa *m = calloc(1, sizeof(*m));
 	uint32_t life = c->cfg.entry->lifetime_sec;
-	bool rekey_responder = !c->initiator && replaces_out_spi != 0;
 	int rc;
 
 	if (m == NULL)
@@ -254,7 +270,7 @@ child_sa_install(struct child_sa *c, const uint8_t *ni, size_t ni_len, const uin
 	/* Rekeys are timed here (timers.c); the dataplane enforces the hard limit. */
 	m->lifetime_soft_sec = 0;
 	m->lifetime_hard_sec = life + life / 10;
-	if (replaces_out_spi == 0)
+	if (replaces_out_spi == 0 && out == CHILD_OUT_NOW)
 		replaces_out_spi = kept_take(e, &c->cfg, &sa->path.remote);
 	if (replaces_out_spi != 0)
 		hs_msg_init(&m->hdr, HS_MSG_SA_REPLACE, sizeof(*m), m->hdr.id);
@@ -262,11 +278,13 @@ child_sa_install(struct child_sa *c, const uint8_t *ni, size_t ni_len, const uin
 	m->origin = HS_SA_ORIGIN_IKEV2;
 	m->pfs_group = c->pfs_group;
 	m->ike_sa_id = sa->uid;
-	if (rekey_responder && (c->pending_out = malloc(sizeof(*m))) != NULL) {
+	if (out == CHILD_OUT_HELD && (c->pending_out = malloc(sizeof(*m))) != NULL) {
 		/* The inbound SA now (ADD), the outbound swap when the old pair goes. */
 		memcpy(c->pending_out, m, sizeof(*m));
 		c->pending_out->has_in = false;
 		memset(&c->pending_out->in, 0, sizeof(c->pending_out->in));
+	}
+	if (c->pending_out != NULL || out == CHILD_OUT_NONE) {
 		hs_msg_init(&m->hdr, HS_MSG_SA_ADD, sizeof(*m), m->hdr.id);
 		m->has_out = false;
 		m->del_spi = 0;
@@ -275,6 +293,10 @@ child_sa_install(struct child_sa *c, const uint8_t *ni, size_t ni_len, const uin
 	c->install_id = m->hdr.id;
 	child_sa_set_state(c, CHILD_INSTALLING);
 	rc = e->io.sa(e->io.ctx, m);
+	if (rc == 0 && m->has_out) {
+		c->out_installed = true;
+		out_replaced(sa, m->del_spi, c);
+	}
 	if (rc != 0) {
 		c->install_id = 0;
 		pending_drop(c); /* no dataplane, or no inbound SA: nothing to hold back */
@@ -334,6 +356,8 @@ activate_out(struct child_sa *c)
 		IKE_LOG(c->ike, ERR, "CHILD_SA %" PRIu32 ": outbound SA message not queued (%s)",
 			c->uid, strerror(-rc));
 	} else {
+		c->out_installed = true;
+		out_replaced(c->ike, m->del_spi, c);
 		IKE_LOG(c->ike, DEBUG, "CHILD_SA %" PRIu32 ": outbound traffic to 0x%08" PRIx32
 			" (replacing 0x%08" PRIx32 ")", c->uid, c->spi_out, m->del_spi);
 	}
@@ -351,16 +375,24 @@ pending_successor(const struct child_sa *old)
 	return NULL;
 }
 
-void
-child_sa_rekey_collided(struct child_sa *old)
+struct child_sa *
+child_sa_peer_successor(struct ike_sa *sa, uint32_t old_spi_in)
 {
-	struct child_sa *peer_new = pending_successor(old);
+	for (struct child_sa *c = sa->children; c != NULL; c = c->next)
+		if (c->rekey_nonce != NULL && c->rekeyed_from == old_spi_in && old_spi_in != 0 &&
+			c->state != CHILD_REKEYED && c->state != CHILD_DELETING)
+			return c;
+	return NULL;
+}
 
-	if (peer_new != NULL) {
-		IKE_LOG(old->ike, DEBUG, "CHILD_SA %" PRIu32 ": rekeyed by both ends; CHILD_SA %"
-			PRIu32 " (the peer's) keeps its outbound SA out", old->uid, peer_new->uid);
-		pending_drop(peer_new);
-	}
+void
+child_sa_redundant(struct child_sa *c)
+{
+	if (c->pending_out != NULL)
+		IKE_LOG(c->ike, DEBUG, "CHILD_SA %" PRIu32 ": its outbound SA stays out", c->uid);
+	pending_drop(c);
+	child_sa_set_state(c, CHILD_REKEYED);
+	c->delete_ms = c->ike->e->now + IKE_DELETE_WAIT_MS * 6;
 }
 
 /* Tasks that name the child forget it (they then do nothing). */
@@ -380,23 +412,22 @@ void
 child_sa_delete(struct child_sa *c, bool tell_dataplane)
 {
 	struct hs_ikev2 *e = c->ike->e;
+	struct child_sa *next;
 
 	forget_in_tasks(c);
 	/*
-	 * The outbound swap a rekey's responder held back happens before either
-	 * side of it goes: the old pair's outbound SA is retired by it.
+	 * The outbound swap a rekey's responder held back happens when the old
+	 * pair goes, before its SAs are deleted: the old outbound SA is retired
+	 * by it. A new child that goes itself (the peer deleted it, e.g. as the
+	 * redundant one of a collision) never takes outbound traffic: it stays
+	 * on the old pair, or on the pair that replaces it.
 	 */
-	if (c->pending_out != NULL) {
-		activate_out(c);
-	} else if (c->state == CHILD_REKEYED) {
-		struct child_sa *next = pending_successor(c);
-
-		if (next != NULL)
-			activate_out(next);
-	}
+	pending_drop(c);
+	next = tell_dataplane ? pending_successor(c) : NULL;
+	if (next != NULL)
+		activate_out(next);
 	if (tell_dataplane) {
-		/* A REKEYED child's outbound SA was already replaced by its successor. */
-		if (c->state != CHILD_REKEYED)
+		if (c->out_installed)
 			send_del(e, c, c->spi_out, HS_SA_OUT);
 		send_del(e, c, c->spi_in, HS_SA_IN);
 	}
@@ -404,6 +435,7 @@ child_sa_delete(struct child_sa *c, bool tell_dataplane)
 		")", c->uid, c->spi_in, c->spi_out);
 	spi_set_del(e, c->spi_in);
 	child_sa_unlink(c);
+	free(c->rekey_nonce);
 	explicit_bzero(c, sizeof(*c));
 	free(c);
 }

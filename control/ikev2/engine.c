@@ -102,10 +102,22 @@ hs_ikev2_new(const struct hs_config *cfg, const struct hs_ikev2_io *io,
 	DEF(half_open_peer_max, 32);
 	DEF(natt_keepalive_sec, 20);
 	DEF(rekey_margin_pct, 10);
+	DEF(fragment_size, HS_IKEV2_FRAGMENT_DEFAULT);
 #undef DEF
+	if (e->o.fragment_size != HS_IKEV2_FRAGMENT_OFF &&
+		(e->o.fragment_size < HS_IKEV2_FRAGMENT_MIN || e->o.fragment_size > UINT16_MAX)) {
+		free(e);
+		errno = EINVAL;
+		return NULL;
+	}
 	if (ike_random(e->cookie_secret, sizeof(e->cookie_secret)) != 0) {
 		free(e);
 		errno = EIO;
+		return NULL;
+	}
+	if (pki_load(e) != 0) {
+		free(e);
+		errno = EINVAL;
 		return NULL;
 	}
 	return e;
@@ -126,6 +138,7 @@ ike_reap(struct hs_ikev2 *e)
 		free(sa->init_resp);
 		free(sa->req_buf);
 		free(sa->resp_buf);
+		frag_free(sa);
 		explicit_bzero(sa, sizeof(*sa));
 		free(sa);
 	}
@@ -141,6 +154,7 @@ hs_ikev2_free(struct hs_ikev2 *e)
 	ike_reap(e);
 	free(e->kept);
 	free(e->spis);
+	pki_free(e);
 	explicit_bzero(e->cookie_secret, sizeof(e->cookie_secret));
 	explicit_bzero(e->plain, sizeof(e->plain));
 	explicit_bzero(e->inner, sizeof(e->inner));
@@ -205,9 +219,11 @@ input_request(struct ike_sa *sa, const struct hs_ike_path *path, struct hs_ike_m
 	struct hs_ikev2 *e = sa->e;
 
 	if (sa->resp_valid && m->hdr.msg_id == sa->resp_id) {
-		/* §2.1: a retransmitted request gets the same response again. */
+		/* §2.1: a retransmitted request gets the same response again (all its fragments). */
+		if (!frag_resend_answer(sa, m))
+			return;
 		ike_count(e, HS_IKEV2_C_RX_RETRANSMIT);
-		ike_send_raw(e, &sa->path, sa->resp_buf, sa->resp_len);
+		ike_send_sealed(sa, sa->resp_buf, sa->resp_len);
 		return;
 	}
 	if (m->hdr.msg_id != sa->rx_next || !sa->keyed) {
@@ -284,9 +300,10 @@ hs_ikev2_input(struct hs_ikev2 *e, const struct hs_ike_path *path, const uint8_t
 		}
 		sa = ike_sa_find_spi_i(e, m->hdr.spi_i, &path->remote);
 		if (sa != NULL) {
-			if (sa->resp_valid && m->hdr.msg_id == 0) {
+			/* Only while our IKE_SA_INIT answer is the cached one (not IKE_AUTH's). */
+			if (sa->resp_valid && sa->resp_id == 0 && m->hdr.msg_id == 0) {
 				ike_count(e, HS_IKEV2_C_RX_RETRANSMIT);
-				ike_send_raw(e, &sa->path, sa->resp_buf, sa->resp_len);
+				ike_send_sealed(sa, sa->resp_buf, sa->resp_len);
 			}
 		} else {
 			init_respond(e, path, m, msg, len);

@@ -357,9 +357,12 @@ ike_sa_adopt(struct ike_sa *nsa, struct ike_sa *old)
 	nsa->map = old->map;
 	nsa->entry = old->entry;
 	nsa->peer_id_type = old->peer_id_type;
+	nsa->peer_auth = old->peer_auth;
 	memcpy(nsa->peer_id, old->peer_id, sizeof(nsa->peer_id));
 	nsa->nat_local = old->nat_local;
 	nsa->nat_remote = old->nat_remote;
 	nsa->natt = old->natt;
+	/* RFC 7383 §2.3: agreed once per IKE SA in IKE_SA_INIT, inherited by a rekey. */
+	nsa->frag = old->frag;
 	old->rekeyed_to = nsa->uid;
 }

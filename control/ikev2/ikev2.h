@@ -76,15 +76,27 @@ struct hs_ikev2_opts {
 	uint32_t half_open_peer_max;  /* ... from one peer address [32] */
 	uint32_t natt_keepalive_sec;  /* NAT keepalive when behind a NAT [20] */
 	uint32_t rekey_margin_pct;    /* rekey this % before the hard lifetime [10] */
+	/*
+	 * IKE fragmentation (RFC 7383): a protected message whose IP datagram
+	 * would be larger than this many bytes (IP and UDP headers and the
+	 * NAT-T marker included) goes as fragments, when both ends announced
+	 * support; 576..65535 [1280, strongSwan's default]. HS_IKEV2_FRAGMENT_OFF:
+	 * support neither announced nor used.
+	 */
+	uint32_t fragment_size;
 	enum hs_ikev2_log_level log_level; /* [info] */
 };
+
+#define HS_IKEV2_FRAGMENT_MIN 576
+#define HS_IKEV2_FRAGMENT_DEFAULT 1280
+#define HS_IKEV2_FRAGMENT_OFF UINT32_MAX
 
 struct hs_config;
 struct hs_ikev2;
 
 /*
  * A new engine for this configuration (borrowed: it must outlive the
- * engine). NULL with errno set on failure.
+ * engine). NULL with errno set on failure (EINVAL: a knob out of range).
  */
 struct hs_ikev2 *hs_ikev2_new(const struct hs_config *cfg, const struct hs_ikev2_io *io,
 	const struct hs_ikev2_opts *opts);
@@ -183,7 +195,11 @@ int hs_ikev2_command(struct hs_ikev2 *e, const char *line, FILE *out, uint64_t n
 	X(HS_IKEV2_C_CHILD_REKEYED, "child-sa-rekeyed")                                            \
 	X(HS_IKEV2_C_CHILD_FAILED, "child-sa-failed")                                              \
 	X(HS_IKEV2_C_SA_MSG_FAILED, "sa-install-failed")                                           \
-	X(HS_IKEV2_C_DPD_DEAD, "dpd-dead-peers")
+	X(HS_IKEV2_C_DPD_DEAD, "dpd-dead-peers")                                                   \
+	X(HS_IKEV2_C_RX_FRAGMENTS, "rx-fragments")       /* SKF (RFC 7383) for an IKE SA */        \
+	X(HS_IKEV2_C_RX_REASSEMBLED, "rx-reassembled")   /* messages made whole */                 \
+	X(HS_IKEV2_C_RX_FRAGMENT_DROPPED, "rx-fragment-dropped") /* not kept (fragment.c) */       \
+	X(HS_IKEV2_C_TX_FRAGMENTS, "tx-fragments")       /* SKF sent, resends too */
 enum hs_ikev2_counter { HS_IKEV2_COUNTERS(HS_ENUM_ITEM) HS_IKEV2_C_MAX };
 
 const char *hs_ikev2_counter_name(enum hs_ikev2_counter c);

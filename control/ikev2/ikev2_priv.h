@@ -6,6 +6,7 @@
  *   child_sa.c    child SAs: state setter, SA messages to the dataplane
  *   transmit.c    requests/responses on the wire: SK protection, the window
  *                 of one, retransmission, the cached response
+ *   fragment.c    IKE fragmentation (RFC 7383): SKF sending and reassembly
  *   proposal.c    proposals from the config and the choice among a peer's
  *   selectors.c   traffic selectors from ACL lines, narrowing (RFC 7296 §2.9)
  *   auth.c        IDs and the AUTH payload (PSK)
@@ -21,6 +22,7 @@
 #define HS_IKEV2_PRIV_H
 
 #include <stdarg.h>
+#include <string.h>
 
 #include "config.h"
 #include "ike_crypto.h"
@@ -31,7 +33,14 @@
 #define IKE_HASH_BUCKETS 4096	  /* IKE SA table, by our SPI */
 #define IKE_TS_MAX 8		  /* selectors per side of a child SA */
 #define IKE_COOKIE_MAX 64
-#define IKE_BUF_MAX 8192	  /* a message we build (no certificates yet) */
+#define IKE_ID_MAX 1024	  /* ID data: a DER DN fits */
+#define IKE_AUTH_MAX 1024	  /* AUTH data: RFC 7427 AlgorithmIdentifier + RSA-4096 */
+#define IKE_BUF_MAX 16384	  /* a message we build (room for certificates) */
+#define IKE_OUT_MAX (2 * IKE_BUF_MAX) /* it sealed: whole, or as up to IKE_FRAG_MAX fragments */
+#define IKE_FRAG_MAX 64		  /* fragments of one message, received or sent (RFC 7383) */
+#define IKE_FRAG_BYTES_MAX 65536  /* plaintext of one message reassembled from them */
+#define IKE_FRAG_UNAUTH_MAX 16384 /* the same before IKE_AUTH is done: certificates fit */
+#define IKE_FRAG_RX_MS 30000	  /* a message still missing fragments is dropped after this */
 #define IKE_HALF_OPEN_MS 30000	  /* an unfinished IKE SA is dropped after this */
 #define IKE_DELETE_WAIT_MS 5000	  /* keep a rekeyed-away SA this long for stragglers */
 
@@ -70,6 +79,7 @@ struct child_cfg {
 };
 
 struct ike_sa;
+struct frag_rx; /* fragment.c */
 
 struct child_sa {
 	struct child_sa *next;
@@ -98,6 +108,21 @@ struct child_sa {
 	 */
 	struct hs_msg_sa *pending_out;
 	uint64_t out_install_id; /* its SA message's id awaiting the ack; 0: none */
+	bool out_installed;	 /* its outbound SA went to the dataplane and was not replaced */
+	/*
+	 * Made answering the peer's rekey of another child: the lower nonce of
+	 * that exchange, which decides a collision with our own rekey of the
+	 * same child (RFC 7296 §2.8.1). NULL otherwise.
+	 */
+	uint8_t *rekey_nonce;
+	uint16_t rekey_nonce_len;
+};
+
+/* Where a new child's outbound SA goes when it is installed (child_sa_install). */
+enum child_out {
+	CHILD_OUT_NOW,	/* into the dataplane with the inbound SA */
+	CHILD_OUT_HELD, /* rekey responder: held back (pending_out) until the old pair goes */
+	CHILD_OUT_NONE, /* redundant after a rekey collision (§2.8.1): inbound SA only */
 };
 
 /* An exchange we initiate (RFC 7296: window of one). */
@@ -140,8 +165,7 @@ struct task {
 	struct hs_ike_dh_key *dh;	/* CREATE_CHILD_SA with PFS / IKE rekey */
 	uint16_t dh_group;
 	uint8_t nonce[IKE_NONCE_LEN];
-	uint8_t auth[HS_IKE_PRF_MAX];	/* IKE_AUTH: our AUTH data until encoded */
-	uint8_t rekey_spi[4];		/* N(REKEY_SA) data until encoded */
+	uint8_t rekey_spi[4];		/* N(REKEY_SA) data: the old child's inbound SPI */
 	uint32_t spi;			/* our proposed ESP SPI */
 	uint64_t new_spi;		/* our proposed IKE SPI (IKE rekey) */
 	unsigned int retries;		/* INVALID_KE / COOKIE restarts */
@@ -162,6 +186,8 @@ struct ike_sa {
 	const struct hs_config_crypto_map *map;
 	const struct hs_config_crypto_entry *entry;
 	/* Negotiation of IKE_SA_INIT. */
+	const struct hs_config_ike_policy *policy; /* the one agreed: auth, lifetime */
+	uint8_t sig_hashes; /* RFC 7427 hashes the peer accepts: bit n for hash n */
 	struct hs_ike_suite suite;
 	uint16_t dh_group;
 	struct hs_ike_dh_key *dh;
@@ -176,6 +202,13 @@ struct ike_sa {
 	bool resync; /* negotiated to replace kept SAs: no INITIAL_CONTACT */
 	struct hs_ike_keys keys;
 	struct hs_ike_sk sk_out, sk_in;
+	/*
+	 * RFC 7383: both ends announced IKEV2_FRAGMENTATION_SUPPORTED in
+	 * IKE_SA_INIT (kept by a rekey, §2.3), and the peer's request / the
+	 * response to ours being reassembled (fragment.c; NULL: none).
+	 */
+	bool frag;
+	struct frag_rx *frag_rx[2];
 	/* NAT (RFC 7296 §2.23). */
 	bool nat_local, nat_remote, natt;
 	/* Message IDs and the windows of one (§2.3). */
@@ -194,6 +227,7 @@ struct ike_sa {
 	uint32_t resp_id;
 	bool resp_valid;
 	/* Peer identity as authenticated (for show). */
+	const char *peer_auth; /* how it authenticated: "PSK", "RSA", "ECDSA" (static) */
 	uint8_t peer_id_type;
 	char peer_id[128];
 	/* Timers. */
@@ -250,10 +284,13 @@ struct hs_ikev2 {
 	struct hs_ike_dh_key *dh_r;
 	struct kept_sa *kept;
 	unsigned int n_kept;
+	struct ike_pki *pki; /* certificates (pki.c); NULL without a pki section */
 	/* Scratch, single-threaded: the message received and the one being built. */
 	struct hs_ike_msg rx, tx;
-	uint8_t plain[IKE_BUF_MAX]; /* decrypted inner payloads of rx */
-	uint8_t out[IKE_BUF_MAX];
+	uint8_t id_out[4 + IKE_ID_MAX]; /* our ID payload body until encoded */
+	uint8_t auth_out[IKE_AUTH_MAX]; /* our AUTH data until encoded */
+	uint8_t plain[IKE_FRAG_BYTES_MAX]; /* decrypted inner payloads of rx, or reassembled */
+	uint8_t out[IKE_OUT_MAX];
 	uint8_t inner[IKE_BUF_MAX];
 };
 
@@ -282,6 +319,28 @@ static inline uint64_t
 ike_get64(const uint8_t *b)
 {
 	return (uint64_t)ike_get32(b) << 32 | ike_get32(b + 4);
+}
+
+/*
+ * Rekey collisions (§2.8.1, §2.8.2) compare nonces: "lowest" octet by octet,
+ * a prefix of the other nonce being the lower (as strongSwan does).
+ */
+static inline bool
+ike_nonce_lower(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	int r = memcmp(a, b, alen < blen ? alen : blen);
+
+	return r < 0 || (r == 0 && alen < blen);
+}
+
+/* The lower of an exchange's two nonces. */
+static inline const uint8_t *
+ike_nonce_low(const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len, size_t *len)
+{
+	bool i_low = !ike_nonce_lower(nr, nr_len, ni, ni_len);
+
+	*len = i_low ? ni_len : nr_len;
+	return i_low ? ni : nr;
 }
 
 /* The first error notify (type below 16384, §3.10.1) of m, or 0. */
@@ -344,22 +403,33 @@ void ike_sa_adopt(struct ike_sa *nsa, struct ike_sa *old);
 const char *child_state_name(enum child_state s);
 struct child_sa *child_sa_new(struct ike_sa *sa, const struct child_cfg *cfg, bool initiator);
 void child_sa_set_state(struct child_sa *c, enum child_state to);
-/* Derive the keys (ike keys, nonces of the creating exchange, PFS secret) and install. */
-int child_sa_install(struct child_sa *c, const uint8_t *ni, size_t ni_len, const uint8_t *nr,
-	size_t nr_len, const uint8_t *g_ir, size_t g_ir_len, uint32_t replaces_out_spi);
 /*
- * Remove from the dataplane (both directions) and free. A rekeyed-away
- * child's successor (or the child itself) still holding back its outbound
- * SA (pending_out) installs it first.
+ * Derive the keys (ike keys, nonces of the creating exchange, PFS secret)
+ * and install; the outbound SA as out says, replacing replaces_out_spi (an
+ * outbound SA of ours, 0: none) in one store when it goes in.
+ */
+int child_sa_install(struct child_sa *c, const uint8_t *ni, size_t ni_len, const uint8_t *nr,
+	size_t nr_len, const uint8_t *g_ir, size_t g_ir_len, uint32_t replaces_out_spi,
+	enum child_out out);
+/*
+ * Remove from the dataplane (the directions it has there; nothing is sent
+ * without tell_dataplane) and free. A rekeyed-away child's successor still
+ * holding back its outbound SA (pending_out) installs it first; the child's
+ * own held-back one is dropped.
  */
 void child_sa_delete(struct child_sa *c, bool tell_dataplane);
 void child_sa_unlink(struct child_sa *c);
 /*
- * Our rekey of old is in while the peer rekeyed it too (§2.8.1): our new
- * child's REPLACE took outbound traffic, the peer's successor of old must
- * never take it back (its held-back outbound SA is dropped).
+ * The child made by the peer's rekey (answered by us) of the child whose
+ * inbound SPI was old_spi_in, unless already redundant or being deleted.
  */
-void child_sa_rekey_collided(struct child_sa *old);
+struct child_sa *child_sa_peer_successor(struct ike_sa *sa, uint32_t old_spi_in);
+/*
+ * c lost a rekey collision (§2.8.1): outbound traffic never moves to it
+ * (a held-back outbound SA is dropped), REKEYED until its creator deletes
+ * it, or until the wait for that runs out.
+ */
+void child_sa_redundant(struct child_sa *c);
 struct child_sa *child_sa_by_spi_in(struct ike_sa *sa, uint32_t spi);
 struct child_sa *child_sa_by_spi_out(struct ike_sa *sa, uint32_t spi);
 /* An ESP SPI of ours (random, non-reserved, unused by this engine). */
@@ -385,10 +455,50 @@ int ike_send_response(struct ike_sa *sa, struct hs_ike_msg *m);
 /* Send bytes on the SA's path (no caching). */
 int ike_send_raw(struct hs_ikev2 *e, const struct hs_ike_path *path, const uint8_t *buf,
 	size_t len);
-/* Check and decrypt an SK payload of e->rx into e->plain; parse the inner payloads. */
+/*
+ * Check and decrypt an SK payload of e->rx into e->plain, or take an SKF
+ * fragment (-EINPROGRESS until the message is whole); parse the inner
+ * payloads. 0, or -errno (counted, logged).
+ */
 int ike_msg_open(struct ike_sa *sa, struct hs_ike_msg *m);
 /* Retransmission timer of the request in flight. */
 void ike_retransmit(struct ike_sa *sa);
+/* Send a sealed message, or each of its fragments (one buffer, as ike_msg_seal() made it). */
+int ike_send_sealed(struct ike_sa *sa, const uint8_t *buf, size_t len);
+
+/* fragment.c */
+/* Whether this engine announces and uses fragmentation (--fragment-size not 0). */
+bool frag_enabled(const struct hs_ikev2 *e);
+/* IKE_SA_INIT: add IKEV2_FRAGMENTATION_SUPPORTED to our request / response when due. */
+int frag_announce(struct ike_sa *sa, struct hs_ike_msg *m);
+/* IKE_SA_INIT: the peer's request / response m says whether both ends support it. */
+void frag_agree(struct ike_sa *sa, const struct hs_ike_msg *m);
+/* Whether a sealed message m of len bytes must go as fragments. */
+bool frag_wanted(const struct ike_sa *sa, const struct hs_ike_msg *m, size_t len);
+/*
+ * Seal plen bytes of inner payloads (first: the type of the first) as SKF
+ * fragments of the message with header h, one after the other into buf;
+ * *len their total length. 0 or -errno (-EMSGSIZE: over IKE_FRAG_MAX).
+ */
+int frag_seal(struct ike_sa *sa, const struct hs_ike_hdr *h, const uint8_t *plain, size_t plen,
+	uint8_t first, uint8_t *buf, size_t cap, size_t *len);
+/*
+ * A received SKF payload of m (checked, decrypted, kept). 0: the message
+ * is whole, its inner payloads in e->plain[0, *plen), the first of type
+ * *first; -EINPROGRESS: fragments are missing; other -errno: dropped and
+ * counted.
+ */
+int frag_input(struct ike_sa *sa, const struct hs_ike_msg *m, const struct hs_ike_pl *skf,
+	size_t *plen, uint8_t *first);
+/*
+ * m is a retransmission of the request answered last: whether to resend
+ * the answer (RFC 7383 §2.6.1: for a fragment, only fragment 1, verified).
+ */
+bool frag_resend_answer(struct ike_sa *sa, const struct hs_ike_msg *m);
+/* Drop the partial messages started IKE_FRAG_RX_MS ago or more (counted). */
+void frag_expire(struct ike_sa *sa, uint64_t now);
+/* Free the partial messages (the IKE SA goes). */
+void frag_free(struct ike_sa *sa);
 
 /* proposal.c */
 /* IKE proposals from the config's ike-policies (dh: first group when 0). */
@@ -413,6 +523,14 @@ int prop_parse_reply(const struct hs_ike_pl_sa *sa, uint8_t proto,
 	uint16_t *dh, bool *esn, uint8_t *peer_spi, uint8_t *spi_size);
 /* "AES_CBC_256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048" */
 const char *prop_suite_name(const struct hs_ike_suite *s, uint16_t dh, char *buf, size_t len);
+/*
+ * The ike-policy an agreed IKE suite came from: the first with these
+ * algorithms (both the offer and the choice go in policy order), so its
+ * authentication and lifetime apply. NULL when none (cannot happen for a
+ * suite we offered or chose).
+ */
+const struct hs_config_ike_policy *prop_ike_policy(const struct hs_config *cfg,
+	const struct hs_ike_suite *s, uint16_t dh);
 /* Dataplane cipher/integ of an ESP suite. */
 void prop_esp_to_sa(const struct hs_ike_suite *s, enum hs_cipher *c, enum hs_integ *i);
 
@@ -438,13 +556,52 @@ unsigned int ts_to_msg(const struct ts_list *local, const struct ts_list *remote
 const char *ts_list_format(const struct ts_list *l, char *buf, size_t len);
 
 /* auth.c */
-/* Our ID payload body: ID_IPV4_ADDR/ID_IPV6_ADDR of the local address. */
-int auth_id_ours(const struct ike_sa *sa, uint8_t *type, uint8_t *data, uint16_t *len);
-/* Build our AUTH (PSK) with our ID payload body id (type | 3 reserved | data). */
-int auth_build(struct ike_sa *sa, const uint8_t *idbody, size_t idlen, uint8_t *method,
-	uint8_t *out, size_t cap, size_t *out_len);
-/* Verify the peer's AUTH over its ID payload; 0 or -EBADMSG / -EACCES (no key). */
-int auth_verify(struct ike_sa *sa, const struct hs_ike_pl *id, const struct hs_ike_pl *auth);
+/* Whether the IKE SA's policy authenticates with certificates (else PSK). */
+bool auth_by_cert(const struct ike_sa *sa);
+/* How we sign, for show: "PSK", "RSA" or "ECDSA". */
+const char *auth_sign_name(const struct ike_sa *sa);
+/*
+ * Our ID, AUTH (and, with certificates, CERT and CERTREQ payloads) into m,
+ * whose ID payload type is id_pl (IDi/IDr). Their data stay in the engine's
+ * scratch until m is encoded. -EACCES when we have no key for the peer.
+ */
+int auth_add_ours(struct ike_sa *sa, struct hs_ike_msg *m, uint8_t id_pl);
+/*
+ * Verify the peer's ID and AUTH (with its CERT payloads in m): 0, or
+ * -EACCES with why (for the log and the notify decision) filled.
+ */
+int auth_verify(struct ike_sa *sa, const struct hs_ike_msg *m, const struct hs_ike_pl *id,
+	const struct hs_ike_pl *auth, char *why, size_t why_len);
+/* The entry's peer-identity (when it has one) against the peer's ID payload. */
+bool auth_peer_id_allowed(const struct hs_config_crypto_entry *ent, const struct hs_ike_pl *id);
+
+/* pki.c: certificates (RFC 7296 §3.5-3.8, RFC 7427), from the config's pki. */
+struct ike_pki;
+/* Parse cfg->pki into e->pki; 0 also without one; -EINVAL logged. */
+int pki_load(struct hs_ikev2 *e);
+void pki_free(struct hs_ikev2 *e);
+/* Our ID of the configured kind (address: the IKE SA's local address). */
+int pki_id_ours(const struct ike_sa *sa, uint8_t *type, uint8_t *data, size_t cap, uint16_t *len);
+/* CERT payloads (ours, then the intermediates), and a CERTREQ naming our CAs. */
+int pki_add_certs(struct hs_ikev2 *e, struct hs_ike_msg *m);
+int pki_add_certreq(struct hs_ikev2 *e, struct hs_ike_msg *m);
+/*
+ * Our AUTH data over octets and its method: RFC 7427 (length |
+ * AlgorithmIdentifier | signature) when the peer announced a hash we have,
+ * else RFC 4754 ECDSA for an EC key.
+ */
+int pki_sign(struct ike_sa *sa, const uint8_t *octets, size_t len, uint8_t *method, uint8_t *out,
+	size_t cap, size_t *out_len);
+/*
+ * The peer's certificate chain (CERT payloads of m) to one of our CAs, its ID
+ * in that certificate, and its RFC 7427 signature over octets: 0, or -EACCES
+ * with why filled.
+ */
+int pki_verify(struct ike_sa *sa, const struct hs_ike_msg *m, const struct hs_ike_pl *id,
+	const struct hs_ike_pl *auth, const uint8_t *octets, size_t len, char *why,
+	size_t why_len);
+/* The SIGNATURE_HASH_ALGORITHMS notify data we send (RFC 7427 §4). */
+extern const uint8_t pki_sig_hashes[6];
 
 /* task_init.c */
 extern const struct task_ops task_init_ops;

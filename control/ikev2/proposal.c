@@ -162,8 +162,6 @@ prop_ike_offer(const struct hs_config *cfg, struct hs_ike_prop_desc *d, unsigned
 	for (unsigned int i = 0; i < cfg->n_ike_policies && n < max; i++) {
 		struct choice c = ike_choice(&cfg->ike_policies[i]);
 
-		if (cfg->ike_policies[i].auth != HS_CONFIG_IKE_AUTH_PSK)
-			continue; /* certificates: not built yet */
 		/* After INVALID_KE_PAYLOAD only proposals with that group are sent again. */
 		if (force_group != 0 && c.dh != force_group)
 			continue;
@@ -290,8 +288,7 @@ prop_select(const struct hs_config *cfg, const struct hs_config_crypto_entry *en
 					struct choice c = ike_choice(&cfg->ike_policies[k]);
 					bool e = false;
 
-					if (cfg->ike_policies[k].auth != HS_CONFIG_IKE_AUTH_PSK ||
-						(pass == 0 && c.dh != *dh))
+					if (pass == 0 && c.dh != *dh)
 						continue;
 					if (prop_allows(p, &c, proto, &e)) {
 						fill_out(p, &c, false, out, suite, dh, esn, peer_spi,
@@ -383,4 +380,17 @@ prop_suite_name(const struct hs_ike_suite *s, uint16_t dh, char *buf, size_t len
 	if (dh != 0 && n > 0 && (size_t)n < len)
 		snprintf(buf + n, len - (size_t)n, "/%s", hs_ike_dh_name(dh));
 	return buf;
+}
+
+const struct hs_config_ike_policy *
+prop_ike_policy(const struct hs_config *cfg, const struct hs_ike_suite *s, uint16_t dh)
+{
+	for (unsigned int i = 0; i < cfg->n_ike_policies; i++) {
+		struct choice c = ike_choice(&cfg->ike_policies[i]);
+
+		if (c.encr == s->encr && c.key_bits == s->key_bits && c.integ == s->integ &&
+			c.prf == s->prf && c.dh == dh)
+			return &cfg->ike_policies[i];
+	}
+	return NULL;
 }

@@ -132,9 +132,10 @@ sa_text(const struct ike_sa *sa, FILE *f, bool detail, uint64_t now)
 	fprintf(f, "%-9" PRIu64 " %-51s %-56s %-8s %s\n", sa->uid, l, r, tunnel_status(sa),
 		sa->initiator ? "INITIATOR" : "RESPONDER");
 	if (sa->keyed)
-		fprintf(f, "      Encr: %s, keysize: %u, Hash: %s, DH Grp:%u, Auth sign: PSK, "
-			   "Auth verify: PSK\n", encr_name(sa->suite.encr), sa->suite.key_bits,
-			hash_name(sa->suite.prf), sa->dh_group);
+		fprintf(f, "      Encr: %s, keysize: %u, Hash: %s, DH Grp:%u, Auth sign: %s, "
+			   "Auth verify: %s\n", encr_name(sa->suite.encr), sa->suite.key_bits,
+			hash_name(sa->suite.prf), sa->dh_group, auth_sign_name(sa),
+			sa->peer_auth != NULL ? sa->peer_auth : "-");
 	fprintf(f, "      Life/Active Time: %" PRIu32 "/%" PRIu64 " sec\n",
 		sa->lifetime_sec, secs(now, sa->established_ms));
 	if (detail) {
@@ -145,6 +146,7 @@ sa_text(const struct ike_sa *sa, FILE *f, bool detail, uint64_t now)
 		fprintf(f, "      NAT-T: %s%s%s\n", sa->natt ? "yes (UDP 4500)" : "no",
 			sa->nat_local ? ", local side behind NAT" : "",
 			sa->nat_remote ? ", remote side behind NAT" : "");
+		fprintf(f, "      IKE fragmentation: %s\n", sa->frag ? "yes" : "no");
 		fprintf(f, "      Message id: out %" PRIu32 ", in %" PRIu32 ", last heard %" PRIu64
 			   " sec ago, rekey in %" PRId64 " sec\n", sa->tx_next, sa->rx_next,
 			secs(now, sa->last_rx_ms),
@@ -192,9 +194,12 @@ sa_json(const struct ike_sa *sa, struct hs_json *j, uint64_t now)
 	hs_json_strf(j, "spi-i", "%016" PRIx64, sa->spi_i);
 	hs_json_strf(j, "spi-r", "%016" PRIx64, sa->spi_r);
 	hs_json_str(j, "remote-id", sa->peer_id);
+	hs_json_str(j, "auth-sign", auth_sign_name(sa));
+	hs_json_str(j, "auth-verify", sa->peer_auth != NULL ? sa->peer_auth : "");
 	hs_json_str(j, "suite", sa->keyed ? prop_suite_name(&sa->suite, sa->dh_group, name,
 						       sizeof(name)) : "");
 	hs_json_bool(j, "nat-t", sa->natt);
+	hs_json_bool(j, "fragmentation", sa->frag); /* RFC 7383, agreed */
 	hs_json_u64(j, "lifetime", sa->lifetime_sec);
 	hs_json_u64(j, "active-time", secs(now, sa->established_ms));
 	hs_json_arr_open(j, "children");

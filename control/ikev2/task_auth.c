@@ -11,30 +11,6 @@
 
 #include "ikev2_priv.h"
 
-#define AUTH_MAX 64 /* the PRF output of HMAC-SHA2-512 */
-
-/* IDx and AUTH of our side into m. */
-static int
-add_id_auth(struct ike_sa *sa, struct hs_ike_msg *m, uint8_t id_pl, uint8_t *auth, size_t cap)
-{
-	uint8_t type, body[4 + 16];
-	uint16_t len;
-	uint8_t method;
-	size_t alen;
-	int rc;
-
-	auth_id_ours(sa, &type, body + 4, &len);
-	memset(body, 0, 4);
-	body[0] = type;
-	rc = auth_build(sa, body, 4u + len, &method, auth, cap, &alen);
-	if (rc != 0)
-		return rc;
-	if (hs_ike_msg_add_id(m, id_pl, type, body + 4, len) != 0 ||
-		hs_ike_msg_add_auth(m, method, auth, (uint16_t)alen) != 0)
-		return -ENOSPC;
-	return 0;
-}
-
 static void
 established(struct ike_sa *sa)
 {
@@ -49,17 +25,34 @@ established(struct ike_sa *sa)
 	free(sa->init_req);
 	free(sa->init_resp);
 	sa->init_req = sa->init_resp = NULL;
-	IKE_LOG(sa, NOTICE, "IKE SA established with %s (%s, %s%s)", sa->peer_id,
+	IKE_LOG(sa, NOTICE, "IKE SA established with %s (%s, %s, %s%s)", sa->peer_id,
 		prop_suite_name(&sa->suite, sa->dh_group, name, sizeof(name)),
+		auth_by_cert(sa) ? "certificates" : "pre-shared key",
 		sa->initiator ? "initiator" : "responder", sa->natt ? ", NAT-T" : "");
 }
 
 /* ---- initiator ---- */
 
+/*
+ * §2.21.2: the responder's AUTH failed: tell it in an INFORMATIONAL request
+ * (sent once, not waited for) so that it drops the IKE SA it thinks is up.
+ */
+static void
+tell_auth_failed(struct ike_sa *sa)
+{
+	struct hs_ike_msg *m = &sa->e->tx;
+	size_t len;
+
+	ike_msg_start(sa, m, HS_IKE_INFORMATIONAL, false, sa->tx_next);
+	if (hs_ike_msg_add_notify(m, 0, NULL, 0, HS_IKE_N_AUTHENTICATION_FAILED, NULL, 0) == 0 &&
+		ike_msg_seal(sa, m, sa->e->out, sizeof(sa->e->out), &len) == 0)
+		ike_send_raw(sa->e, &sa->path, sa->e->out, len);
+}
+
 static int
 auth_build_req(struct ike_sa *sa, struct task *t, struct hs_ike_msg *m)
 {
-	int rc = add_id_auth(sa, m, HS_IKE_PL_IDI, t->auth, sizeof(t->auth));
+	int rc = auth_add_ours(sa, m, HS_IKE_PL_IDI);
 
 	if (rc != 0)
 		return rc;
@@ -80,7 +73,7 @@ auth_process(struct ike_sa *sa, struct task *t, const struct hs_ike_msg *m)
 	uint16_t err = ike_error_notify(m);
 	const struct hs_ike_pl *id = hs_ike_msg_find(m, HS_IKE_PL_IDR, NULL);
 	const struct hs_ike_pl *auth = hs_ike_msg_find(m, HS_IKE_PL_AUTH, NULL);
-	char why[96];
+	char why[256];
 
 	if (id == NULL || auth == NULL) {
 		snprintf(why, sizeof(why), "IKE_AUTH refused by the peer: %s",
@@ -88,8 +81,16 @@ auth_process(struct ike_sa *sa, struct task *t, const struct hs_ike_msg *m)
 		ike_sa_fail(sa, why);
 		return -EACCES;
 	}
-	if (auth_verify(sa, id, auth) != 0) {
-		ike_sa_fail(sa, "the peer's AUTH does not verify (pre-shared key mismatch?)");
+	if (auth_verify(sa, m, id, auth, why, sizeof(why)) != 0) {
+		tell_auth_failed(sa);
+		ike_sa_fail(sa, why);
+		return -EACCES;
+	}
+	if (sa->entry != NULL && !auth_peer_id_allowed(sa->entry, id)) {
+		snprintf(why, sizeof(why), "the peer's ID %s is not the crypto map entry's "
+					   "peer-identity", sa->peer_id);
+		tell_auth_failed(sa);
+		ike_sa_fail(sa, why);
 		return -EACCES;
 	}
 	established(sa);
@@ -158,8 +159,8 @@ auth_respond(struct ike_sa *sa, const struct hs_ike_msg *m)
 	const struct hs_ike_pl *id = hs_ike_msg_find(m, HS_IKE_PL_IDI, NULL);
 	const struct hs_ike_pl *auth = hs_ike_msg_find(m, HS_IKE_PL_AUTH, NULL);
 	struct hs_ike_msg *r = &sa->e->tx;
-	uint8_t auth_buf[AUTH_MAX];
 	struct hs_addr peer;
+	char why[256];
 
 	if (sa->initiator || sa->authenticated || sa->state != IKE_CONNECTING) {
 		ike_count(sa->e, HS_IKEV2_C_RX_UNEXPECTED);
@@ -169,9 +170,8 @@ auth_respond(struct ike_sa *sa, const struct hs_ike_msg *m)
 		refuse(sa, m->hdr.msg_id, HS_IKE_N_INVALID_SYNTAX, "IKE_AUTH without IDi or AUTH");
 		return;
 	}
-	if (auth_verify(sa, id, auth) != 0) {
-		refuse(sa, m->hdr.msg_id, HS_IKE_N_AUTHENTICATION_FAILED,
-			"the peer's AUTH does not verify (pre-shared key mismatch?)");
+	if (auth_verify(sa, m, id, auth, why, sizeof(why)) != 0) {
+		refuse(sa, m->hdr.msg_id, HS_IKE_N_AUTHENTICATION_FAILED, why);
 		return;
 	}
 	if (!peer_known(sa, &peer)) {
@@ -179,8 +179,14 @@ auth_respond(struct ike_sa *sa, const struct hs_ike_msg *m)
 			"no IKEv2 crypto map entry has this peer");
 		return;
 	}
+	if (!auth_peer_id_allowed(sa->entry, id)) {
+		snprintf(why, sizeof(why), "the peer's ID %s is not the crypto map entry's "
+					   "peer-identity", sa->peer_id);
+		refuse(sa, m->hdr.msg_id, HS_IKE_N_AUTHENTICATION_FAILED, why);
+		return;
+	}
 	ike_msg_start(sa, r, HS_IKE_AUTH, true, m->hdr.msg_id);
-	if (add_id_auth(sa, r, HS_IKE_PL_IDR, auth_buf, sizeof(auth_buf)) != 0) {
+	if (auth_add_ours(sa, r, HS_IKE_PL_IDR) != 0) {
 		ike_msg_start(sa, r, HS_IKE_AUTH, true, m->hdr.msg_id);
 		refuse(sa, m->hdr.msg_id, HS_IKE_N_AUTHENTICATION_FAILED, "no key to answer with");
 		return;

@@ -9,12 +9,24 @@
  * the old pair is deleted with an INFORMATIONAL exchange; the old inbound SA
  * decrypts until then, so no packet in flight is lost. As responder the
  * same REPLACE is done when the request is answered, and the old pair goes
- * when the initiator deletes it. Collisions (§2.8.1): when both ends rekeyed
- * the same child, the pair created with the lowest nonce is redundant and
- * its creator deletes it.
+ * when the initiator deletes it.
+ *
+ * Collisions (§2.8.1): both ends rekeyed the same child at once, each
+ * answering the other's request. The child we made answering keeps the
+ * lower nonce of the peer's exchange; when our own answer comes in, the
+ * pair created by the exchange with the lowest of the four nonces is
+ * redundant and its creator deletes it. Lost: our new child goes in
+ * inbound only and we delete it; the peer, the winner, deletes the old
+ * pair, and that moves our outbound traffic to its new pair. Won: ours
+ * takes outbound traffic, the peer's new child never does (the peer deletes
+ * it) and we delete the old pair. The old pair deleted by the peer before
+ * our answer came means the peer won. A rekey request for a child we are
+ * already replacing or deleting is refused with TEMPORARY_FAILURE (§2.25):
+ * the rekey that got there first stands, no redundant pair is made.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ikev2_priv.h"
@@ -121,6 +133,38 @@ pfs_secret(struct ike_sa *sa, struct hs_ike_dh_key *dh, const struct hs_ike_msg 
 	return rc;
 }
 
+/* Our child rekey against the peer's rekey of the same child (§2.8.1). */
+struct collision {
+	struct child_sa *peer_new; /* made answering the peer's rekey; NULL: no collision */
+	bool lost;		   /* ours had the lowest nonce: our new child is redundant */
+};
+
+static void
+collision_check(struct ike_sa *sa, const struct task *t, const uint8_t *ni, size_t ni_len,
+	const uint8_t *nr, size_t nr_len, struct collision *col)
+{
+	size_t len;
+	const uint8_t *low = ike_nonce_low(ni, ni_len, nr, nr_len, &len);
+
+	col->peer_new = child_sa_peer_successor(sa, ike_get32(t->rekey_spi));
+	col->lost = col->peer_new != NULL &&
+		ike_nonce_lower(low, len, col->peer_new->rekey_nonce, col->peer_new->rekey_nonce_len);
+}
+
+/*
+ * The outbound SA our new child of a rekey takes over: the old pair's, or
+ * the peer's new pair's once the old pair went (its delete came first).
+ */
+static uint32_t
+outbound_now(const struct child_sa *old, const struct child_sa *peer_new)
+{
+	if (old != NULL && old->out_installed)
+		return old->spi_out;
+	if (peer_new != NULL && peer_new->out_installed)
+		return peer_new->spi_out;
+	return 0;
+}
+
 static void
 log_child(struct child_sa *c, const char *what)
 {
@@ -130,6 +174,52 @@ log_child(struct child_sa *c, const char *what)
 		" out 0x%08" PRIx32 ", %s%s", c->uid, what, ts_list_format(&c->ts_local, l, sizeof(l)),
 		ts_list_format(&c->ts_remote, r, sizeof(r)), c->spi_in, c->spi_out,
 		prop_suite_name(&c->esp, c->pfs_group, name, sizeof(name)), c->esn ? "/ESN" : "");
+}
+
+static void
+queue_delete(struct ike_sa *sa, struct child_sa *c)
+{
+	struct task *d = ike_task_new(sa, TASK_DELETE_CHILD);
+
+	if (d != NULL) {
+		d->target = c;
+		ike_task_queue(sa, d, true);
+	}
+}
+
+/* Our rekey is in: c, the new child, installed as col decided. */
+static void
+rekey_conclude(struct ike_sa *sa, struct task *t, struct child_sa *c, const struct collision *col)
+{
+	struct child_sa *old = t->target, *p = col->peer_new;
+
+	ike_count(sa->e, HS_IKEV2_C_CHILD_REKEYED);
+	if (col->lost) {
+		IKE_LOG(sa, NOTICE, "CHILD_SA rekey collision lost: deleting our redundant "
+			"CHILD_SA %" PRIu32 " (in 0x%08" PRIx32 " out 0x%08" PRIx32 "), the peer's "
+			"CHILD_SA %" PRIu32 " (in 0x%08" PRIx32 " out 0x%08" PRIx32 ") takes over",
+			c->uid, c->spi_in, c->spi_out, p->uid, p->spi_in, p->spi_out);
+		/* The old pair: the peer deletes it (it won), or our wait for that runs out. */
+		child_sa_redundant(c);
+		queue_delete(sa, c);
+		return;
+	}
+	if (p != NULL) {
+		IKE_LOG(sa, NOTICE, "CHILD_SA rekey collision won: the peer deletes its redundant "
+			"CHILD_SA %" PRIu32 " (in 0x%08" PRIx32 " out 0x%08" PRIx32 "), our "
+			"CHILD_SA %" PRIu32 " (in 0x%08" PRIx32 " out 0x%08" PRIx32 ") takes over",
+			p->uid, p->spi_in, p->spi_out, c->uid, c->spi_in, c->spi_out);
+		child_sa_redundant(p);
+	}
+	log_child(c, "rekeyed");
+	if (old == NULL) {
+		IKE_LOG(sa, INFO, "CHILD_SA %" PRIu32 ": the peer deleted the child it replaces "
+			"meanwhile", c->uid);
+		return;
+	}
+	/* Make-before-break: the new pair is in; now the old one goes (§2.8). */
+	child_sa_set_state(old, CHILD_REKEYED);
+	queue_delete(sa, old);
 }
 
 int
@@ -146,6 +236,7 @@ child_process_resp(struct ike_sa *sa, struct task *t, const struct hs_ike_msg *m
 	struct child_sa *c;
 	struct ts_list l, r;
 	struct hs_ike_suite esp;
+	struct collision col = { 0 };
 	uint16_t dh;
 	size_t slen = 0;
 	bool esn;
@@ -175,22 +266,27 @@ child_process_resp(struct ike_sa *sa, struct task *t, const struct hs_ike_msg *m
 	c->pfs_group = t->dh != NULL ? t->dh_group : 0;
 	c->ts_local = l;
 	c->ts_remote = r;
-	if (t->target != NULL) {
-		c->rekeyed_from = t->target->spi_in;
-		c->cfg = t->target->cfg;
+	if (t->kind == TASK_CHILD_REKEY) {
+		c->rekeyed_from = ike_get32(t->rekey_spi);
+		c->cfg = t->child;
+		collision_check(sa, t, ni, ni_len, nr, nr_len, &col);
 	}
 	rc = child_sa_install(c, ni, ni_len, nr, nr_len, slen ? secret : NULL, slen,
-		t->target != NULL ? t->target->spi_out : 0);
+		col.lost ? 0 : outbound_now(t->target, col.peer_new),
+		col.lost ? CHILD_OUT_NONE : CHILD_OUT_NOW);
 	explicit_bzero(secret, sizeof(secret));
 	if (rc != 0) {
 		child_sa_delete(c, false);
 		goto fail_counted;
 	}
 	t->created = c;
-	ike_count(sa->e, t->target != NULL ? HS_IKEV2_C_CHILD_REKEYED : HS_IKEV2_C_CHILD_UP);
-	log_child(c, t->target != NULL ? "rekeyed" : "established");
-	if (t->target == NULL)
-		request_rest(sa, &t->child, &got);
+	if (t->kind == TASK_CHILD_REKEY) {
+		rekey_conclude(sa, t, c, &col);
+		return 0;
+	}
+	ike_count(sa->e, HS_IKEV2_C_CHILD_UP);
+	log_child(c, "established");
+	request_rest(sa, &t->child, &got);
 	return 0;
 fail:
 	explicit_bzero(secret, sizeof(secret));
@@ -200,6 +296,24 @@ fail_counted:
 }
 
 /* ---- initiator tasks ---- */
+
+/*
+ * A rekey the peer refused (or whose answer we could not use) is tried
+ * again after half the time left before the hard expiry, 5 to 60 s: not on
+ * the next tick, which would loop as fast as the peer answers.
+ */
+static void
+rekey_later(struct child_sa *c)
+{
+	uint64_t now = c->ike->e->now;
+	uint64_t wait = c->expire_ms > now ? (c->expire_ms - now) / 2 : 0;
+
+	wait = wait < 5000 ? 5000 : wait > 60000 ? 60000 : wait;
+	child_sa_set_state(c, CHILD_INSTALLED);
+	c->rekey_ms = now + wait;
+	IKE_LOG(c->ike, INFO, "CHILD_SA %" PRIu32 ": rekey again in %" PRIu64 " s", c->uid,
+		wait / 1000);
+}
 
 static int
 child_build(struct ike_sa *sa, struct task *t, struct hs_ike_msg *m)
@@ -214,32 +328,26 @@ child_process(struct ike_sa *sa, struct task *t, const struct hs_ike_msg *m)
 	uint16_t err = ike_error_notify(m);
 
 	if (err != 0 || nr == NULL) {
+		if (t->kind == TASK_CHILD_REKEY &&
+			(t->target == NULL ||
+				child_sa_peer_successor(sa, ike_get32(t->rekey_spi)) != NULL)) {
+			/* §2.25: the peer's own rekey (or delete) of the child got there first. */
+			IKE_LOG(sa, INFO, "CHILD_SA rekey refused by the peer (%s): it rekeyed "
+				"or deleted the child itself",
+				err ? hs_ike_notify_name(err) : "no nonce");
+			return 0;
+		}
 		ike_count(sa->e, HS_IKEV2_C_CHILD_FAILED);
 		IKE_LOG(sa, NOTICE, "CREATE_CHILD_SA refused by the peer: %s",
 			err ? hs_ike_notify_name(err) : "no nonce");
 		if (t->target != NULL && t->target->state == CHILD_REKEYING)
-			child_sa_set_state(t->target, CHILD_INSTALLED); /* try again later */
+			rekey_later(t->target);
 		return 0;
 	}
 	if (child_process_resp(sa, t, m, t->nonce, sizeof(t->nonce), nr->u.nonce.data,
 		    nr->u.nonce.len) != 0) {
 		if (t->target != NULL && t->target->state == CHILD_REKEYING)
-			child_sa_set_state(t->target, CHILD_INSTALLED);
-		return 0;
-	}
-	if (t->target != NULL) {
-		struct child_sa *old = t->target;
-		struct task *d;
-
-		/* Make-before-break: the new pair is in; now the old one goes (§2.8). */
-		if (old->state == CHILD_REKEYED)
-			child_sa_rekey_collided(old);
-		child_sa_set_state(old, CHILD_REKEYED);
-		d = ike_task_new(sa, TASK_DELETE_CHILD);
-		if (d != NULL) {
-			d->target = old;
-			ike_task_queue(sa, d, true);
-		}
+			rekey_later(t->target);
 	}
 	return 0;
 }
@@ -281,6 +389,21 @@ add_error(struct ike_sa *sa, struct hs_ike_msg *r, uint16_t type, const uint8_t 
 	ike_count(sa->e, HS_IKEV2_C_CHILD_FAILED);
 	IKE_LOG(sa, NOTICE, "child SA refused (%s): %s", hs_ike_notify_name(type), why);
 	hs_ike_msg_add_notify(r, 0, NULL, 0, type, data, len);
+}
+
+/* A rekey's new child keeps the lower nonce of the peer's exchange for a collision (§2.8.1). */
+static int
+keep_nonce(struct child_sa *c, const struct hs_ike_pl *ni, const uint8_t *nr, size_t nr_len)
+{
+	size_t len;
+	const uint8_t *low = ike_nonce_low(ni->u.nonce.data, ni->u.nonce.len, nr, nr_len, &len);
+
+	c->rekey_nonce = malloc(len);
+	if (c->rekey_nonce == NULL)
+		return -ENOMEM;
+	memcpy(c->rekey_nonce, low, len);
+	c->rekey_nonce_len = (uint16_t)len;
+	return 0;
 }
 
 int
@@ -364,16 +487,17 @@ child_respond_payloads(struct ike_sa *sa, const struct hs_ike_msg *m, struct hs_
 	c->rekeyed_from = old != NULL ? old->spi_in : 0;
 	ike_put32(c->spi_in, chosen.spi);
 	chosen.spi_size = 4;
+	if (old != NULL && create && (rc = keep_nonce(c, ni, e->nonce_r, sizeof(e->nonce_r))) != 0)
+		goto fail;
 	rc = create ? child_sa_install(c, ni->u.nonce.data, ni->u.nonce.len, e->nonce_r,
 			      sizeof(e->nonce_r), slen ? secret : NULL, slen,
-			      old != NULL ? old->spi_out : 0) :
-		      child_sa_install(c, sa->ni, sa->ni_len, sa->nr, sa->nr_len, NULL, 0, 0);
+			      old != NULL ? old->spi_out : 0,
+			      old != NULL ? CHILD_OUT_HELD : CHILD_OUT_NOW) :
+		      child_sa_install(c, sa->ni, sa->ni_len, sa->nr, sa->nr_len, NULL, 0, 0,
+			      CHILD_OUT_NOW);
+	if (rc != 0)
+		goto fail;
 	explicit_bzero(secret, sizeof(secret));
-	if (rc != 0) {
-		child_sa_delete(c, false);
-		add_error(sa, r, HS_IKE_N_TEMPORARY_FAILURE, NULL, 0, "could not be installed");
-		return rc;
-	}
 	hs_ike_msg_add_sa(r, &chosen, 1);
 	if (create) {
 		hs_ike_msg_add_nonce(r, e->nonce_r, sizeof(e->nonce_r));
@@ -395,6 +519,11 @@ child_respond_payloads(struct ike_sa *sa, const struct hs_ike_msg *m, struct hs_
 		old->delete_ms = e->now + IKE_DELETE_WAIT_MS * 6;
 	}
 	return 0;
+fail:
+	explicit_bzero(secret, sizeof(secret));
+	child_sa_delete(c, false);
+	add_error(sa, r, HS_IKE_N_TEMPORARY_FAILURE, NULL, 0, "could not be installed");
+	return rc;
 }
 
 void
@@ -410,9 +539,22 @@ child_respond(struct ike_sa *sa, const struct hs_ike_msg *m)
 		/* The peer names the SA by its inbound SPI: our outbound one. */
 		if (rk->u.notify.spi_size == 4)
 			old = child_sa_by_spi_out(sa, ike_get32(rk->u.notify.spi));
-		if (old == NULL || old->state == CHILD_REKEYED || old->state == CHILD_DELETING) {
+		if (old == NULL) {
 			add_error(sa, r, HS_IKE_N_CHILD_SA_NOT_FOUND, NULL, 0,
 				"rekey of an SA we do not have");
+			ike_send_response(sa, r);
+			return;
+		}
+		if (old->state == CHILD_REKEYED || old->state == CHILD_DELETING) {
+			/*
+			 * §2.25: a child being closed -- replaced by a rekey that
+			 * completed first (ours, or an earlier one of the peer's), or
+			 * being deleted. Not a failure of ours: not counted.
+			 */
+			IKE_LOG(sa, INFO, "rekey of CHILD_SA %" PRIu32 " refused "
+				"(TEMPORARY_FAILURE): it is %s, on its way out", old->uid,
+				child_state_name(old->state));
+			hs_ike_msg_add_notify(r, 0, NULL, 0, HS_IKE_N_TEMPORARY_FAILURE, NULL, 0);
 			ike_send_response(sa, r);
 			return;
 		}

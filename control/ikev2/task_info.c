@@ -114,6 +114,10 @@ info_respond(struct ike_sa *sa, const struct hs_ike_msg *m)
 	for (unsigned int i = 0; i < m->n_pl; i++) {
 		const struct hs_ike_pl_delete *d = &m->pl[i].u.del;
 
+		/* §2.21.2: the initiator could not authenticate us: the IKE SA is gone. */
+		if (m->pl[i].type == HS_IKE_PL_NOTIFY &&
+			m->pl[i].u.notify.type == HS_IKE_N_AUTHENTICATION_FAILED)
+			delete_ike = true;
 		if (m->pl[i].type != HS_IKE_PL_DELETE)
 			continue;
 		if (d->proto == HS_IKE_PROTO_IKE) {

@@ -124,6 +124,33 @@ copy_msg(const uint8_t *buf, size_t len, size_t *out_len)
 	return p;
 }
 
+/*
+ * RFC 7427 §4: the hashes the peer can verify signatures with; we announce
+ * ours when we have certificates.
+ */
+static void
+sig_hashes_of(struct ike_sa *sa, const struct hs_ike_msg *m)
+{
+	const struct hs_ike_pl *n = hs_ike_msg_find_notify(m, HS_IKE_N_SIGNATURE_HASH_ALGORITHMS);
+
+	sa->sig_hashes = 0;
+	for (uint16_t i = 0; n != NULL && i + 1u < n->u.notify.len; i += 2) {
+		uint16_t h = (uint16_t)(n->u.notify.data[i] << 8 | n->u.notify.data[i + 1]);
+
+		if (h < 8)
+			sa->sig_hashes |= (uint8_t)(1u << h);
+	}
+}
+
+static int
+add_sig_hashes(struct ike_sa *sa, struct hs_ike_msg *m)
+{
+	if (sa->e->pki == NULL)
+		return 0;
+	return hs_ike_msg_add_notify(m, 0, NULL, 0, HS_IKE_N_SIGNATURE_HASH_ALGORITHMS,
+		pki_sig_hashes, sizeof(pki_sig_hashes));
+}
+
 /* ---- initiator ---- */
 
 static int
@@ -136,7 +163,7 @@ init_build(struct ike_sa *sa, struct task *t, struct hs_ike_msg *m)
 	int rc;
 
 	if (n == 0) {
-		IKE_LOG(sa, ERR, "no usable ike-policies (pre-share) in the config");
+		IKE_LOG(sa, ERR, "no usable ike-policies in the config");
 		return -ENOENT;
 	}
 	if (t->dh_group == 0)
@@ -161,7 +188,9 @@ init_build(struct ike_sa *sa, struct task *t, struct hs_ike_msg *m)
 		return -ENOSPC;
 	if (hs_ike_msg_add_sa(m, d, n) != 0 ||
 		hs_ike_msg_add_ke(m, t->dh_group, pub, (uint16_t)pub_len) != 0 ||
-		hs_ike_msg_add_nonce(m, sa->ni, sa->ni_len) != 0)
+		hs_ike_msg_add_nonce(m, sa->ni, sa->ni_len) != 0 || add_sig_hashes(sa, m) != 0)
+		return -ENOSPC;
+	if (frag_announce(sa, m) != 0)
 		return -ENOSPC;
 	if (ike_sa_our_spi(sa) != 0 && sa->state == IKE_CREATED)
 		ike_sa_set_state(sa, IKE_CONNECTING);
@@ -256,6 +285,9 @@ init_process(struct ike_sa *sa, struct task *t, const struct hs_ike_msg *m)
 	sa->nr_len = nr->u.nonce.len;
 	memcpy(sa->nr, nr->u.nonce.data, sa->nr_len);
 	sa->spi_r = m->hdr.spi_r;
+	frag_agree(sa, m);
+	sa->policy = prop_ike_policy(sa->e->cfg, &sa->suite, dh);
+	sig_hashes_of(sa, m);
 	natd_check(sa, m);
 	if (sa->init_req == NULL || sa->init_resp == NULL ||
 		derive(sa, ke->u.ke.data, ke->u.ke.len) != 0) {
@@ -361,7 +393,13 @@ respond_build(struct ike_sa *sa, const struct hs_ike_prop_desc *chosen)
 	pub = hs_ike_dh_pub(sa->dh, &pub_len);
 	if (hs_ike_msg_add_sa(r, chosen, 1) != 0 ||
 		hs_ike_msg_add_ke(r, sa->dh_group, pub, (uint16_t)pub_len) != 0 ||
-		hs_ike_msg_add_nonce(r, sa->nr, sa->nr_len) != 0 || add_natd(r, sa) != 0)
+		hs_ike_msg_add_nonce(r, sa->nr, sa->nr_len) != 0 || add_natd(r, sa) != 0 ||
+		add_sig_hashes(sa, r) != 0)
+		return -ENOSPC;
+	/* §1.2: the responder asks for the initiator's certificate here already. */
+	if (auth_by_cert(sa) && pki_add_certreq(sa->e, r) != 0)
+		return -ENOSPC;
+	if (frag_announce(sa, r) != 0)
 		return -ENOSPC;
 	return 0;
 }
@@ -409,9 +447,12 @@ init_respond(struct hs_ikev2 *e, const struct hs_ike_path *path, const struct hs
 	ike_sa_set_state(sa, IKE_CONNECTING);
 	sa->suite = suite;
 	sa->dh_group = dh;
+	sa->policy = prop_ike_policy(e->cfg, &suite, dh);
+	sig_hashes_of(sa, m);
 	sa->ni_len = ni->u.nonce.len;
 	memcpy(sa->ni, ni->u.nonce.data, sa->ni_len);
 	sa->nr_len = IKE_NONCE_LEN;
+	frag_agree(sa, m);
 	natd_check(sa, m);
 	sa->natt = sa->nat_local || sa->nat_remote;
 	if (sa->spi_r == 0 || ike_random(sa->nr, sa->nr_len) != 0 ||

@@ -53,6 +53,8 @@ switch_over(struct ike_sa *nsa, struct ike_sa *old)
 	char name[128];
 
 	ike_sa_adopt(nsa, old);
+	nsa->policy = prop_ike_policy(nsa->e->cfg, &nsa->suite, nsa->dh_group);
+	nsa->sig_hashes = old->sig_hashes;
 	nsa->established_ms = nsa->e->now;
 	nsa->last_rx_ms = nsa->e->now;
 	ike_sa_set_state(nsa, IKE_ESTABLISHED);
@@ -74,32 +76,16 @@ sa_by_uid(struct hs_ikev2 *e, uint64_t uid)
 	return NULL;
 }
 
-/* The lower of an exchange's two nonces. */
-static const uint8_t *
-lower_nonce(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen, size_t *len)
-{
-	size_t n = alen < blen ? alen : blen;
-	int c = memcmp(a, b, n);
-
-	if (c < 0 || (c == 0 && alen <= blen)) {
-		*len = alen;
-		return a;
-	}
-	*len = blen;
-	return b;
-}
-
 /* Whether the exchange of nonces (a, b) holds a lower nonce than that of (c, d). */
 static bool
 nonces_lower(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen, const uint8_t *c,
 	size_t clen, const uint8_t *d, size_t dlen)
 {
 	size_t xl, yl;
-	const uint8_t *x = lower_nonce(a, alen, b, blen, &xl);
-	const uint8_t *y = lower_nonce(c, clen, d, dlen, &yl);
-	int r = memcmp(x, y, xl < yl ? xl : yl);
+	const uint8_t *x = ike_nonce_low(a, alen, b, blen, &xl);
+	const uint8_t *y = ike_nonce_low(c, clen, d, dlen, &yl);
 
-	return r < 0 || (r == 0 && xl < yl);
+	return ike_nonce_lower(x, xl, y, yl);
 }
 
 void

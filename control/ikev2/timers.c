@@ -39,6 +39,8 @@ ike_lifetime(const struct ike_sa *sa)
 {
 	const struct hs_config *cfg = sa->e->cfg;
 
+	if (sa->policy != NULL)
+		return sa->policy->lifetime;
 	for (unsigned int i = 0; i < cfg->n_ike_policies; i++)
 		if (cfg->ike_policies[i].group == sa->dh_group)
 			return cfg->ike_policies[i].lifetime;
@@ -111,6 +113,7 @@ timers_sa(struct ike_sa *sa, uint64_t now)
 	ike_retransmit(sa);
 	if (sa->state == IKE_DESTROYING)
 		return;
+	frag_expire(sa, now);
 	if (sa->state <= IKE_CONNECTING && !sa->rekey_new && now - sa->created_ms > IKE_HALF_OPEN_MS) {
 		ike_sa_fail(sa, "not established in time");
 		return;

@@ -3,7 +3,9 @@
  * Messages on the wire: the Encrypted payload (RFC 7296 §3.14) around every
  * message after IKE_SA_INIT, the window of one request in flight (§2.3),
  * retransmission with exponential back-off (§2.1, §2.4), and the cached
- * response resent for a retransmitted request.
+ * response resent for a retransmitted request. A sealed message too large
+ * for one datagram is its fragments (fragment.c, RFC 7383), one after the
+ * other in the same buffer: sent, cached and resent together (§2.6).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -19,6 +21,30 @@ ike_send_raw(struct hs_ikev2 *e, const struct hs_ike_path *path, const uint8_t *
 
 	ike_count(e, rc == 0 ? HS_IKEV2_C_TX : HS_IKEV2_C_TX_FAILED);
 	return rc;
+}
+
+int
+ike_send_sealed(struct ike_sa *sa, const uint8_t *buf, size_t len)
+{
+	struct hs_ikev2 *e = sa->e;
+	int first_rc = 0;
+
+	/* Each message's length is in its header (§3.1): the buffer is self-delimiting. */
+	while (len >= HS_IKE_HDR_LEN) {
+		size_t n = ike_get32(buf + 24);
+		int rc;
+
+		if (n < HS_IKE_HDR_LEN || n > len)
+			return -EINVAL; /* not ours: cannot happen */
+		if (buf[16] == HS_IKE_PL_SKF)
+			ike_count(e, HS_IKEV2_C_TX_FRAGMENTS);
+		rc = ike_send_raw(e, &sa->path, buf, n);
+		if (first_rc == 0)
+			first_rc = rc;
+		buf += n;
+		len -= n;
+	}
+	return first_rc;
 }
 
 void
@@ -66,6 +92,10 @@ ike_msg_seal(struct ike_sa *sa, struct hs_ike_msg *m, uint8_t *buf, size_t cap, 
 	rc = hs_ike_msg_encode(m, buf, cap, len);
 	if (rc != 0)
 		goto out;
+	if (frag_wanted(sa, m, *len)) {
+		rc = frag_seal(sa, &m->hdr, e->inner, plen, sk->u.sk.first_inner, buf, cap, len);
+		goto out;
+	}
 	rc = hs_ike_sk_encrypt(&sa->sk_out, buf, sk->offset + 4u, e->inner, plen,
 		buf + sk->offset + 4, cap - sk->offset - 4, &out_len);
 out:
@@ -103,7 +133,7 @@ ike_send_request(struct ike_sa *sa, struct task *t)
 	sa->last_tx_ms = e->now;
 	IKE_LOG(sa, DEBUG, "sending %s request id %" PRIu32 " (%zu bytes)",
 		hs_ike_exchange_name(m->hdr.exchange), sa->req_id, len);
-	ike_send_raw(e, &sa->path, sa->req_buf, len);
+	ike_send_sealed(sa, sa->req_buf, len);
 	return 0;
 }
 
@@ -132,7 +162,7 @@ ike_send_response(struct ike_sa *sa, struct hs_ike_msg *m)
 	if (m->hdr.msg_id == sa->rx_next)
 		sa->rx_next++;
 	sa->last_tx_ms = e->now;
-	return ike_send_raw(e, &sa->path, sa->resp_buf, len);
+	return ike_send_sealed(sa, sa->resp_buf, len);
 }
 
 int
@@ -141,31 +171,39 @@ ike_msg_open(struct ike_sa *sa, struct hs_ike_msg *m)
 	struct hs_ikev2 *e = sa->e;
 	const struct hs_ike_pl *sk = NULL;
 	struct hs_ike_err err;
+	uint8_t first;
 	size_t plen;
 	int rc;
 
 	for (unsigned int i = 0; i < m->n_pl; i++)
 		if (m->pl[i].type == HS_IKE_PL_SK || m->pl[i].type == HS_IKE_PL_SKF)
 			sk = &m->pl[i];
-	if (sk == NULL || sk->type == HS_IKE_PL_SKF || !sa->keyed) {
-		/* RFC 7383 fragments are not reassembled yet: counted, dropped. */
+	if (sk == NULL || !sa->keyed) {
 		ike_count(e, HS_IKEV2_C_RX_UNEXPECTED);
 		IKE_LOG(sa, INFO, "%s without an Encrypted payload we can open: dropped",
 			hs_ike_exchange_name(m->hdr.exchange));
 		return -EBADMSG;
 	}
-	rc = hs_ike_sk_decrypt(&sa->sk_in, m->raw, (size_t)(sk->u.sk.data - m->raw), sk->u.sk.data,
-		sk->u.sk.len, e->plain, sizeof(e->plain), &plen);
-	if (rc != 0) {
-		/* §2.21.4: a message that fails integrity is dropped without an answer. */
-		ike_count(e, HS_IKEV2_C_RX_BAD_ICV);
-		IKE_LOG(sa, INFO, "%s id %" PRIu32 ": integrity check failed, dropped",
-			hs_ike_exchange_name(m->hdr.exchange), m->hdr.msg_id);
-		return -EBADMSG;
+	if (sk->type == HS_IKE_PL_SKF) {
+		/* RFC 7383 §2.6: kept until the message is whole (-EINPROGRESS before). */
+		rc = frag_input(sa, m, sk, &plen, &first);
+		if (rc != 0)
+			return rc;
+	} else {
+		rc = hs_ike_sk_decrypt(&sa->sk_in, m->raw, (size_t)(sk->u.sk.data - m->raw),
+			sk->u.sk.data, sk->u.sk.len, e->plain, sizeof(e->plain), &plen);
+		if (rc != 0) {
+			/* §2.21.4: a message that fails integrity is dropped without an answer. */
+			ike_count(e, HS_IKEV2_C_RX_BAD_ICV);
+			IKE_LOG(sa, INFO, "%s id %" PRIu32 ": integrity check failed, dropped",
+				hs_ike_exchange_name(m->hdr.exchange), m->hdr.msg_id);
+			return -EBADMSG;
+		}
+		first = sk->u.sk.first_inner;
 	}
 	if (plen == 0)
 		return 0; /* empty INFORMATIONAL: liveness check */
-	rc = hs_ike_msg_parse_inner(m, sk->u.sk.first_inner, e->plain, plen, &err);
+	rc = hs_ike_msg_parse_inner(m, first, e->plain, plen, &err);
 	if (rc != 0) {
 		ike_count(e, HS_IKEV2_C_RX_MALFORMED);
 		IKE_LOG(sa, INFO, "%s id %" PRIu32 ": malformed inside: %s",
@@ -200,5 +238,5 @@ ike_retransmit(struct ike_sa *sa)
 	ike_count(e, HS_IKEV2_C_TX_RETRANSMIT);
 	IKE_LOG(sa, DEBUG, "retransmitting request id %" PRIu32 " (try %u)", sa->req_id,
 		sa->req_tries);
-	ike_send_raw(e, &sa->path, sa->req_buf, sa->req_len);
+	ike_send_sealed(sa, sa->req_buf, sa->req_len);
 }

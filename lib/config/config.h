@@ -541,6 +541,14 @@ const char *hs_config_id_kind_name(enum hs_config_id_kind k);
 const char *hs_config_autovpn_role_name(enum hs_config_autovpn_role r);
 
 struct X509_name_st;
+struct stack_st_X509;
+
+/*
+ * The certificates of a pki PEM file, in file order, as a new OpenSSL
+ * STACK_OF(X509) (free with sk_X509_pop_free(sk, X509_free)); NULL when it
+ * holds none or memory ran out.
+ */
+struct stack_st_X509 *hs_config_pem_certs(const struct hs_config_pem *f);
 
 /*
  * A distinguished name as text, "C=CH, O=Example, CN=vpn" (RFC 4514 order

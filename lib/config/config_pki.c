@@ -105,9 +105,8 @@ read_pem(struct hs_cfg_ctx *c, const struct hs_cfg_node *n, const char *path,
 	return 0;
 }
 
-/* The certificates of a PEM text, in order; NULL (nothing to free) when none. */
-static STACK_OF(X509) *
-pem_certs(const struct hs_config_pem *f)
+STACK_OF(X509) *
+hs_config_pem_certs(const struct hs_config_pem *f)
 {
 	BIO *b = BIO_new_mem_buf(f->data, (int)f->len);
 	STACK_OF(X509) *sk = sk_X509_new_null();
@@ -117,6 +116,7 @@ pem_certs(const struct hs_config_pem *f)
 		if (!sk_X509_push(sk, x))
 			X509_free(x);
 	BIO_free(b);
+	ERR_clear_error(); /* the end of the text reads as an error */
 	if (sk != NULL && sk_X509_num(sk) == 0) {
 		sk_X509_free(sk);
 		sk = NULL;
@@ -149,15 +149,15 @@ has_san(X509 *x, int type)
 static void
 check_pki(struct hs_cfg_ctx *c, const struct hs_cfg_node *const *v, struct hs_config_pki *k)
 {
-	STACK_OF(X509) *certs = pem_certs(&k->cert);
+	STACK_OF(X509) *certs = hs_config_pem_certs(&k->cert);
 	EVP_PKEY *key = NULL;
 	bool encrypted = false;
 	bool ok = certs != NULL;
 	BIO *b;
 
 	if (certs == NULL)
-		hs_cfg_err(c, v[PKK_CERT], "pki.certificate", "no PEM certificate in '%s' (%s)",
-			k->cert.path, ssl_reason());
+		hs_cfg_err(c, v[PKK_CERT], "pki.certificate", "no PEM certificate in '%s'",
+			k->cert.path);
 	b = BIO_new_mem_buf(k->key.data, (int)k->key.len);
 	if (b != NULL)
 		key = PEM_read_bio_PrivateKey(b, NULL, no_passphrase, &encrypted);
@@ -196,11 +196,11 @@ check_pki(struct hs_cfg_ctx *c, const struct hs_cfg_node *const *v, struct hs_co
 		}
 	}
 	for (unsigned int i = 0; i < k->n_ca; i++) {
-		STACK_OF(X509) *ca = pem_certs(&k->ca[i]);
+		STACK_OF(X509) *ca = hs_config_pem_certs(&k->ca[i]);
 
 		if (ca == NULL) {
 			hs_cfg_err_at(c, k->ca[i].mark.line, k->ca[i].mark.col, "pki.ca-certificates",
-				"no PEM certificate in '%s' (%s)", k->ca[i].path, ssl_reason());
+				"no PEM certificate in '%s'", k->ca[i].path);
 			ok = false;
 		}
 		sk_X509_pop_free(ca, X509_free);

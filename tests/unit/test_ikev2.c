@@ -34,6 +34,7 @@ struct peer {
 	struct hs_msg_sa sas[SAS_MAX]; /* every SA message, in order */
 	unsigned int n_sas;
 	unsigned int n_acked; /* SA messages answered so far */
+	unsigned int coll_lost, coll_won; /* child rekey collisions, from the log */
 	bool verbose;
 };
 
@@ -69,6 +70,8 @@ io_log(void *ctx, enum hs_ikev2_log_level level, const char *line)
 {
 	struct peer *p = ctx;
 
+	p->coll_lost += strstr(line, "CHILD_SA rekey collision lost") != NULL;
+	p->coll_won += strstr(line, "CHILD_SA rekey collision won") != NULL;
 	if (p->verbose || getenv("HS_TEST_VERBOSE") != NULL)
 		printf("  [%s] %s: %s\n", p->name, hs_ikev2_log_level_name(level), line);
 }
@@ -825,6 +828,202 @@ up_sa(struct peer *p)
 	return up;
 }
 
+/* ---- certificates (a PKI from tests/tools/mkcerts.sh) ---- */
+
+/* One side's certificate settings; cert NULL: pre-shared keys. */
+struct cert_side {
+	const char *cert;     /* mkcerts name: "site1-ec" */
+	const char *auth;     /* ecdsa-sig | rsa-sig */
+	const char *identity; /* dn | fqdn | email | address */
+	const char *peer_id;  /* the entry's peer-identity, or NULL */
+};
+
+/* text with the first "from" replaced by "to" into out. */
+static void
+replace1(char *out, size_t cap, const char *text, const char *from, const char *to)
+{
+	const char *at = strstr(text, from);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+	snprintf(out, cap, "%.*s%s%s", (int)(at - text), text, to, at + strlen(from));
+}
+
+static void
+with_cert(char *yaml, size_t cap, const struct cert_side *c, const char *entry_end)
+{
+	const char *dir = hs_test_pki_dir();
+	char tmp[8192], line[256];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+	if (c->cert != NULL) {
+		snprintf(line, sizeof(line), "group: 14, authentication: %s}\n  - {priority: 20",
+			c->auth);
+		replace1(tmp, sizeof(tmp), yaml, "group: 14}\n  - {priority: 20", line);
+		int n = snprintf(yaml, cap, "%spki:\n  certificate: %s/%s.pem\n  private-key: "
+			"%s/%s.key\n  ca-certificates: %s/ca.pem\n  identity: %s\n", tmp, dir, c->cert,
+			dir, c->cert, dir, c->identity ? c->identity : "dn");
+
+		CU_ASSERT_TRUE_FATAL(n > 0 && (size_t)n < cap);
+	}
+	if (c->peer_id != NULL) {
+		snprintf(line, sizeof(line), "%s, peer-identity: \"%s\"}\n", entry_end, c->peer_id);
+		snprintf(tmp, sizeof(tmp), "%s}\n", entry_end);
+		memcpy(tmp + 4096, yaml, strlen(yaml) + 1);
+		replace1(yaml, cap, tmp + 4096, tmp, line);
+	}
+}
+
+static void
+setup_certs(const struct cert_side *a, const struct cert_side *b)
+{
+	char ya[8192], yb[8192];
+	struct hs_ikev2_opts o = { .log_level = HS_IKEV2_LOG_DEBUG };
+
+	snprintf(ya, sizeof(ya), cfg_a, "14", "T1", "per-acl-line", "secret-one");
+	snprintf(yb, sizeof(yb), cfg_b, line2_b, "per-acl-line", "secret-one");
+	with_cert(ya, sizeof(ya), a, "child-sa: per-acl-line");
+	with_cert(yb, sizeof(yb), b, "child-sa: per-acl-line");
+	now = 1000000;
+	peer_init(&A, "A", ya, &o);
+	peer_init(&B, "B", yb, &o);
+}
+
+/* Whether any CERT/CERTREQ payload went out in p's queued messages is not visible
+ * (encrypted); the established SAs and the peers' IDs say what was used. */
+static void
+expect_up(const char *a_sees, const char *b_sees)
+{
+	struct ike_sa *a, *b;
+
+	CU_ASSERT_EQUAL_FATAL(hs_ikev2_initiate(A.e, "m", 1, now), 0);
+	run();
+	a = up_sa(&A);
+	b = up_sa(&B);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	CU_ASSERT_TRUE(auth_by_cert(a) && auth_by_cert(b));
+	CU_ASSERT_STRING_EQUAL(a->peer_id, a_sees);
+	CU_ASSERT_STRING_EQUAL(b->peer_id, b_sees);
+	CU_ASSERT_EQUAL(n_children(a, CHILD_INSTALLED), 2);
+	check_pairs();
+}
+
+/* The exchange fails: no IKE SA up on either side. */
+static void
+expect_refused(void)
+{
+	CU_ASSERT_EQUAL_FATAL(hs_ikev2_initiate(A.e, "m", 1, now), 0);
+	run();
+	CU_ASSERT_PTR_NULL(up_sa(&A));
+	CU_ASSERT_PTR_NULL(up_sa(&B));
+	CU_ASSERT_EQUAL(hs_ikev2_counter(A.e, HS_IKEV2_C_IKE_UP), 0);
+}
+
+static void
+test_certs_ecdsa(void)
+{
+	const struct cert_side a = { "site1-ec", "ecdsa-sig", "dn", "dn:C=CH, O=hubsec test, "
+								  "CN=site2.hubsec.test" };
+	const struct cert_side b = { "site2-ec", "ecdsa-sig", "dn",
+		"dn:/C=CH/O=hubsec test/CN=site1.hubsec.test" };
+
+	setup_certs(&a, &b);
+	expect_up("C=CH, O=hubsec test, CN=site2.hubsec.test",
+		"C=CH, O=hubsec test, CN=site1.hubsec.test");
+	/* An IKE SA rekey keeps the authentication (no AUTH again, §2.18). */
+	{
+		FILE *devnull = fopen("/dev/null", "w");
+
+		CU_ASSERT_EQUAL(hs_ikev2_command(A.e, "rekey ike-sa 10.0.0.2", devnull, now), 0);
+		fclose(devnull);
+	}
+	run();
+	CU_ASSERT_TRUE(up_sa(&A) != NULL && auth_by_cert(up_sa(&A)));
+	teardown();
+}
+
+/* A responder without RFC 7427 from the peer signs with RFC 4754 ECDSA (method 9). */
+static void
+test_certs_rfc4754(void)
+{
+	const struct cert_side a = { "site1-ec", "ecdsa-sig", "dn", NULL };
+	const struct cert_side b = { "site2-ec", "ecdsa-sig", "fqdn", NULL };
+
+	setup_certs(&a, &b);
+	CU_ASSERT_EQUAL_FATAL(hs_ikev2_initiate(A.e, "m", 1, now), 0);
+	CU_ASSERT_TRUE(deliver(&A, &B)); /* IKE_SA_INIT request */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(only_sa(&B));
+	CU_ASSERT_NOT_EQUAL(only_sa(&B)->sig_hashes, 0);
+	only_sa(&B)->sig_hashes = 0; /* as if A had not announced RFC 7427 */
+	run();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(up_sa(&A));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(up_sa(&B));
+	CU_ASSERT_STRING_EQUAL(up_sa(&A)->peer_id, "site2.hubsec.test");
+	CU_ASSERT_STRING_EQUAL(up_sa(&A)->peer_auth, "ECDSA");
+	check_pairs();
+	teardown();
+}
+
+/* RSA one way, ECDSA the other; B sends an intermediate with its certificate. */
+static void
+test_certs_rsa_chain(void)
+{
+	const struct cert_side a = { "site1-rsa", "rsa-sig", "email", "fqdn:SITE2.hubsec.test" };
+	const struct cert_side b = { "site2-chain", "ecdsa-sig", "fqdn", "email:site1@hubsec.test" };
+
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	setup_certs(&a, &b);
+	expect_up("site2.hubsec.test", "site1@hubsec.test");
+	f = open_memstream(&buf, &len);
+	CU_ASSERT_EQUAL(hs_ikev2_command(A.e, "show crypto isakmp sa detail", f, now), 0);
+	CU_ASSERT_EQUAL(hs_ikev2_command(B.e, "show crypto isakmp sa json", f, now), 0);
+	fclose(f);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "Auth sign: RSA, Auth verify: ECDSA"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "Remote id: site2.hubsec.test, state ESTABLISHED"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"auth-sign\":\"ECDSA\",\"auth-verify\":\"RSA\""));
+	free(buf);
+	teardown();
+}
+
+static void
+test_certs_refused(void)
+{
+	const struct cert_side ok_a = { "site1-ec", "ecdsa-sig", "dn", NULL };
+	const struct cert_side ok_b = { "site2-ec", "ecdsa-sig", "dn", NULL };
+	const struct cert_side rogue_b = { "rogue", "ecdsa-sig", "dn", NULL };
+	const struct cert_side rogue_a = { "rogue", "ecdsa-sig", "dn", NULL };
+	const struct cert_side wrong_id_b = { "site2-ec", "ecdsa-sig", "dn",
+		"fqdn:site9.hubsec.test" };
+	const struct cert_side addr_a = { "site2-ec", "ecdsa-sig", "address", NULL };
+	const struct cert_side psk_b = { NULL, NULL, NULL, NULL };
+
+	/* B's certificate is from another CA: A, the initiator, refuses B's AUTH. */
+	setup_certs(&ok_a, &rogue_b);
+	expect_refused();
+	teardown();
+	/* A's is: B refuses with AUTHENTICATION_FAILED. */
+	setup_certs(&rogue_a, &ok_b);
+	expect_refused();
+	CU_ASSERT_TRUE(hs_ikev2_counter(B.e, HS_IKEV2_C_IKE_FAILED) > 0);
+	teardown();
+	/* A valid certificate, but not the identity B's entry wants. */
+	setup_certs(&ok_a, &wrong_id_b);
+	expect_refused();
+	teardown();
+	/* A claims an address its certificate does not hold (site2's certificate). */
+	setup_certs(&addr_a, &ok_b);
+	expect_refused();
+	teardown();
+	/* Certificates against a pre-share policy: refused, not downgraded. */
+	setup_certs(&ok_a, &psk_b);
+	expect_refused();
+	teardown();
+}
+
+
 /*
  * Both ends rekey the IKE SA at once (§2.8.2), each request reaching the
  * other before its answer: each end answers, and when its own answer comes
@@ -934,6 +1133,766 @@ test_free_during_ike_rekey(void)
 	teardown();
 }
 
+/* ---- IKE fragmentation (RFC 7383) ---- */
+
+/*
+ * p's engine again, fragmenting at size bytes (HS_IKEV2_FRAGMENT_OFF: off).
+ * PSK messages are 150 to 500 bytes: the tests set sizes below the option's
+ * minimum of 576 to get several fragments per message.
+ */
+static void
+reopen(struct peer *p, uint32_t size)
+{
+	struct hs_ikev2_io io = { .ctx = p, .send = io_send, .sa = io_sa, .log = io_log };
+	struct hs_ikev2_opts o = { .log_level = HS_IKEV2_LOG_DEBUG,
+		.fragment_size = size == HS_IKEV2_FRAGMENT_OFF ? size : HS_IKEV2_FRAGMENT_MIN };
+
+	hs_ikev2_free(p->e);
+	p->e = hs_ikev2_new(p->cfg, &io, &o);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p->e);
+	p->e->o.fragment_size = size;
+	p->n_out = 0;
+}
+
+static void
+frag_setup(uint32_t size_a, uint32_t size_b)
+{
+	struct setup s = { .b_line2 = true };
+
+	setup(&s);
+	reopen(&A, size_a);
+	reopen(&B, size_b);
+}
+
+static bool
+is_frag(const struct wire *w)
+{
+	return w->len > HS_IKE_HDR_LEN + 8 && w->buf[16] == HS_IKE_PL_SKF;
+}
+
+/* Fragment number and total of a queued SKF message. */
+static void
+frag_nums(const struct wire *w, unsigned int *num, unsigned int *total)
+{
+	*num = (unsigned int)w->buf[32] << 8 | w->buf[33];
+	*total = (unsigned int)w->buf[34] << 8 | w->buf[35];
+}
+
+/* Hand w, sent by from, to to (as deliver() does with from's oldest). */
+static void
+put(const struct wire *w, struct peer *to)
+{
+	struct hs_ike_path p = { .local = w->path.remote, .remote = w->path.local,
+		.lport = w->path.rport, .rport = w->path.lport };
+
+	hs_ikev2_input(to->e, &p, w->buf, w->len, now);
+}
+
+/* Take p's queued messages into w[] (at most max); how many. */
+static unsigned int
+take(struct peer *p, struct wire *w, unsigned int max)
+{
+	unsigned int n = p->n_out < max ? p->n_out : max;
+
+	memcpy(w, p->out, n * sizeof(*w));
+	p->n_out = 0;
+	return n;
+}
+
+/* IKE_SA_INIT both ways; A's IKE_AUTH request is then queued. */
+static void
+frag_init(void)
+{
+	CU_ASSERT_EQUAL_FATAL(hs_ikev2_initiate(A.e, "m", 1, now), 0);
+	CU_ASSERT_TRUE(deliver(&A, &B));
+	CU_ASSERT_EQUAL(B.n_out, 1);
+	CU_ASSERT_FALSE(is_frag(&B.out[0])); /* §2.5: IKE_SA_INIT never is */
+	CU_ASSERT_TRUE(deliver(&B, &A));
+}
+
+/* (a) IKE_AUTH, CREATE_CHILD_SA both ways, an IKE SA rekey and a child rekey, all in fragments. */
+static void
+test_frag_exchanges(void)
+{
+	struct wire w[QUEUE_MAX];
+	struct ike_sa *a, *b, *na = NULL, *nb;
+	unsigned int n, num, total;
+	uint64_t tx_a;
+
+	frag_setup(200, 200);
+	frag_init();
+	a = only_sa(&A);
+	b = only_sa(&B);
+	CU_ASSERT_TRUE(a->frag);
+	CU_ASSERT_TRUE(b->frag);
+	n = take(&A, w, QUEUE_MAX);
+	CU_ASSERT_FATAL(n >= 2);
+	for (unsigned int i = 0; i < n; i++) {
+		CU_ASSERT_TRUE(is_frag(&w[i]));
+		CU_ASSERT_TRUE(w[i].len <= 200 - 28);
+		frag_nums(&w[i], &num, &total);
+		CU_ASSERT_EQUAL(num, i + 1);
+		CU_ASSERT_EQUAL(total, n);
+		/* §2.5: only the first names the first inner payload; one message ID. */
+		CU_ASSERT_EQUAL(w[i].buf[28] != 0, i == 0);
+		CU_ASSERT_EQUAL(memcmp(w[i].buf + 20, w[0].buf + 20, 4), 0);
+	}
+	for (unsigned int i = 0; i + 1 < n; i++) {
+		put(&w[i], &B);
+		CU_ASSERT_EQUAL(b->state, IKE_CONNECTING);
+		CU_ASSERT_EQUAL(B.n_out, 0);
+	}
+	put(&w[n - 1], &B);
+	CU_ASSERT_EQUAL(b->state, IKE_ESTABLISHED);
+	CU_ASSERT_EQUAL(hs_ikev2_counter(B.e, HS_IKEV2_C_RX_FRAGMENTS), n);
+	CU_ASSERT_EQUAL(hs_ikev2_counter(B.e, HS_IKEV2_C_RX_REASSEMBLED), 1);
+	CU_ASSERT_EQUAL(hs_ikev2_counter(A.e, HS_IKEV2_C_TX_FRAGMENTS), n);
+	run(); /* the IKE_AUTH response, line 2's CREATE_CHILD_SA with KE both ways */
+	CU_ASSERT_EQUAL(a->state, IKE_ESTABLISHED);
+	CU_ASSERT_EQUAL(n_children(a, CHILD_INSTALLED), 2);
+	CU_ASSERT_EQUAL(n_children(b, CHILD_INSTALLED), 2);
+	CU_ASSERT(hs_ikev2_counter(A.e, HS_IKEV2_C_RX_REASSEMBLED) >= 1);
+	CU_ASSERT(hs_ikev2_counter(B.e, HS_IKEV2_C_RX_REASSEMBLED) >= 2);
+	CU_ASSERT_EQUAL(hs_ikev2_counter(A.e, HS_IKEV2_C_RX_FRAGMENT_DROPPED), 0);
+	CU_ASSERT_EQUAL(hs_ikev2_counter(B.e, HS_IKEV2_C_RX_FRAGMENT_DROPPED), 0);
+	check_pairs();
+	/* §2.3: an IKE SA rekey keeps fragmentation without asking again. */
+	a->rekey_ms = now;
+	hs_ikev2_tick(A.e, now);
+	run();
+	CU_ASSERT_EQUAL_FATAL(A.e->n_sas, 1);
+	CU_ASSERT_EQUAL_FATAL(B.e->n_sas, 1);
+	na = only_sa(&A);
+	nb = only_sa(&B);
+	CU_ASSERT_NOT_EQUAL(na, a);
+	CU_ASSERT_TRUE(na->frag);
+	CU_ASSERT_TRUE(nb->frag);
+	CU_ASSERT_EQUAL(hs_ikev2_counter(A.e, HS_IKEV2_C_IKE_REKEYED), 1);
+	/* A child rekey on the new IKE SA, started by B: A reassembles B's request. */
+	struct hs_msg_event ev = { .kind = HS_SA_EV_SOFT_LIMIT, .dir = HS_SA_IN,
+		.spi = nb->children->spi_in };
+	uint64_t rx_a = hs_ikev2_counter(A.e, HS_IKEV2_C_RX_REASSEMBLED);
+
+	tx_a = hs_ikev2_counter(A.e, HS_IKEV2_C_TX_FRAGMENTS);
+	hs_ikev2_event(B.e, &ev, now);
+	CU_ASSERT(B.n_out >= 2);
+	CU_ASSERT_TRUE(is_frag(&B.out[0]));
+	run();
+	CU_ASSERT_EQUAL(hs_ikev2_counter(B.e, HS_IKEV2_C_CHILD_REKEYED), 1);
+	CU_ASSERT(hs_ikev2_counter(A.e, HS_IKEV2_C_RX_REASSEMBLED) > rx_a);
+	CU_ASSERT(hs_ikev2_counter(A.e, HS_IKEV2_C_TX_FRAGMENTS) > tx_a);
+	CU_ASSERT_EQUAL(n_children(na, CHILD_INSTALLED), 2);
+	CU_ASSERT_EQUAL(n_children(nb, CHILD_INSTALLED), 2);
+	check_pairs();
+	teardown();
+}
+
+/* (b) Out of order, with duplicates: reassembled once; late copies after the answer. */
+static void
+test_frag_out_of_order(void)
+{
+	struct wire w[QUEUE_MAX];
+	unsigned int n, n_resp;
+	struct ike_sa *b;
+
+	frag_setup(200, 200);
+	frag_init();
+	b = only_sa(&B);
+	n = take(&A, w, QUEUE_MAX);
+	CU_ASSERT_FATAL(n >= 2);
+	put(&w[n - 1], &B);
+	put(&w[n - 1], &B); /* duplicate */
+	for (unsigned int i = n - 1; i-- > 1;)
+		put(&w[i], &B);
+	put(&w[1], &B); /* duplicate */
+	CU_ASSERT_EQUAL(b->state, IKE_CONNECTING);
+	CU_ASSERT_EQUAL(hs_ikev2_counter(B.e, HS_IKEV2_C_RX_FRAGMENT_DROPPED), 2);
+	put(&w[0], &B);
+	CU_ASSERT_EQUAL(b->state, IKE_ESTABLISHED);
+	CU_ASSERT_EQUAL(hs_ikev2_counter(B.e, HS_IKEV2_C_RX_REASSEMBLED), 1);
+	CU_ASSERT_EQUAL(hs_ikev2_counter(B.e, HS_IKEV2_C_CHILD_UP), 1);
+	n_resp = B.n_out; /* the answer, in fragments too */
+	CU_ASSERT_FATAL(n_resp >= 1 && 2 * n_resp <= QUEUE_MAX);
+	/* §2.6.1: of a request answered already, only fragment 1 again brings the answer. */
+	put(&w[1], &B);
+	CU_ASSERT_EQUAL(B.n_out, n_resp);
+	put(&w[0], &B);
+	CU_ASSERT_EQUAL_FATAL(B.n_out, 2 * n_resp);
+	for (unsigned int i = 0; i < n_resp; i++)
+		CU_ASSERT_EQUAL(memcmp(B.out[i].buf, B.out[n_resp + i].buf, B.out[i].len), 0);
+	CU_ASSERT_EQUAL(hs_ikev2_counter(B.e, HS_IKEV2_C_RX_RETRANSMIT), 1);
+	CU_ASSERT_EQUAL(hs_ikev2_counter(B.e, HS_IKEV2_C_RX_REASSEMBLED), 1);
+	CU_ASSERT_EQUAL(hs_ikev2_counter(B.e, HS_IKEV2_C_CHILD_UP), 1);
+	run();
+	CU_ASSERT_EQUAL(only_sa(&A)->state, IKE_ESTABLISHED);
+	check_pairs();
+	/* Stopped with a message half reassembled: its fragments are freed too. */
+	only_sa(&A)->rekey_ms = now;
+	hs_ikev2_tick(A.e, now);
+	CU_ASSERT(A.n_out >= 2);
+	CU_ASSERT_TRUE(deliver(&A, &B));
+	CU_ASSERT_PTR_NOT_NULL(b->frag_rx[0]);
+	teardown();
+}
+
+/* (c) A lost fragment: the retransmission of the whole set completes the message. */
+static void
+test_frag_lost(void)
+{
+	struct wire w[QUEUE_MAX];
+	unsigned int n;
+	struct ike_sa *a, *b;
+
+	frag_setup(200, 200);
+	frag_init();
+	a = only_sa(&A);
+	b = only_sa(&B);
+	n = take(&A, w, QUEUE_MAX);
+	CU_ASSERT_FATAL(n >= 2);
+	for (unsigned int i = 1; i < n; i++) /* fragment 1 is lost */
+		put(&w[i], &B);
+	CU_ASSERT_EQUAL(b->state, IKE_CONNECTING);
+	CU_ASSERT_EQUAL(B.n_out, 0);
+	now += 600;
+	hs_ikev2_tick(A.e, now);
+	CU_ASSERT_EQUAL(A.n_out, n); /* §2.6: all of them again */
+	CU_ASSERT_EQUAL(hs_ikev2_counter(A.e, HS_IKEV2_C_TX_FRAGMENTS), 2 * n);
+	CU_ASSERT_EQUAL(hs_ikev2_counter(A.e, HS_IKEV2_C_TX_RETRANSMIT), 1);
+	run();
+	CU_ASSERT_EQUAL(b->state, IKE_ESTABLISHED);
+	CU_ASSERT_EQUAL(a->state, IKE_ESTABLISHED);
+	CU_ASSERT_EQUAL(hs_ikev2_counter(B.e, HS_IKEV2_C_RX_REASSEMBLED) >= 1, 1);
+	/* The copies of fragments 2..n it held: duplicates of the retransmission. */
+	CU_ASSERT(hs_ikev2_counter(B.e, HS_IKEV2_C_RX_FRAGMENT_DROPPED) >= n - 1);
+	CU_ASSERT_EQUAL(n_children(a, CHILD_INSTALLED), 2);
+	check_pairs();
+	/* A message never completed is dropped after IKE_FRAG_RX_MS (the SA stays). */
+	struct hs_msg_event ev = { .kind = HS_SA_EV_SOFT_LIMIT, .dir = HS_SA_IN,
+		.spi = a->children->spi_in };
+	uint64_t dropped = hs_ikev2_counter(B.e, HS_IKEV2_C_RX_FRAGMENT_DROPPED);
+
+	hs_ikev2_event(A.e, &ev, now);
+	CU_ASSERT(A.n_out >= 2);
+	CU_ASSERT_TRUE(deliver(&A, &B));
+	A.n_out = 0;
+	CU_ASSERT_PTR_NOT_NULL(b->frag_rx[0]);
+	now += IKE_FRAG_RX_MS - 1;
+	hs_ikev2_tick(B.e, now);
+	CU_ASSERT_PTR_NOT_NULL(b->frag_rx[0]);
+	now += 1;
+	hs_ikev2_tick(B.e, now);
+	CU_ASSERT_PTR_NULL(b->frag_rx[0]);
+	CU_ASSERT_EQUAL(hs_ikev2_counter(B.e, HS_IKEV2_C_RX_FRAGMENT_DROPPED), dropped + 1);
+	CU_ASSERT_EQUAL(b->state, IKE_ESTABLISHED);
+	teardown();
+}
+
+/* (d) A corrupted fragment: dropped and counted; the retransmission completes the message. */
+static void
+test_frag_corrupted(void)
+{
+	struct wire w[QUEUE_MAX];
+	unsigned int n;
+	struct ike_sa *b;
+
+	frag_setup(200, 200);
+	frag_init();
+	b = only_sa(&B);
+	n = take(&A, w, QUEUE_MAX);
+	CU_ASSERT_FATAL(n >= 2);
+	w[1].buf[w[1].len - 1] ^= 0x01; /* in its ICV */
+	w[0].buf[40] ^= 0x80;		/* in its IV */
+	for (unsigned int i = 0; i < n; i++)
+		put(&w[i], &B);
+	CU_ASSERT_EQUAL(b->state, IKE_CONNECTING);
+	CU_ASSERT_EQUAL(hs_ikev2_counter(B.e, HS_IKEV2_C_RX_BAD_ICV), 2);
+	CU_ASSERT_EQUAL(hs_ikev2_counter(B.e, HS_IKEV2_C_RX_FRAGMENT_DROPPED), 2);
+	CU_ASSERT_EQUAL(B.n_out, 0);
+	now += 600;
+	hs_ikev2_tick(A.e, now);
+	run();
+	CU_ASSERT_EQUAL(b->state, IKE_ESTABLISHED);
+	CU_ASSERT_EQUAL(only_sa(&A)->state, IKE_ESTABLISHED);
+	CU_ASSERT_EQUAL(n_children(b, CHILD_INSTALLED), 2);
+	check_pairs();
+	teardown();
+}
+
+/* (e) A peer that did not announce support gets no SKF, and drops SKF it did not agree to. */
+static void
+test_frag_unsupported(void)
+{
+	struct hs_ikev2_io io = { .ctx = &A, .send = io_send, .sa = io_sa, .log = io_log };
+	struct hs_ikev2_opts o = { .fragment_size = 575 };
+	uint8_t plain[600] = { 0 }, buf[IKE_OUT_MAX];
+	struct hs_ike_hdr h = { .version = HS_IKE_VERSION, .exchange = HS_IKE_AUTH,
+		.flags = HS_IKE_FLAG_INITIATOR, .msg_id = 1 };
+	struct ike_sa *a, *b;
+	size_t len;
+
+	/* The option's bounds. */
+	frag_setup(200, HS_IKEV2_FRAGMENT_OFF);
+	CU_ASSERT_PTR_NULL(hs_ikev2_new(A.cfg, &io, &o));
+	CU_ASSERT_EQUAL(errno, EINVAL);
+	o.fragment_size = 65536;
+	CU_ASSERT_PTR_NULL(hs_ikev2_new(A.cfg, &io, &o));
+	frag_init();
+	a = only_sa(&A);
+	b = only_sa(&B);
+	CU_ASSERT_FALSE(a->frag);
+	CU_ASSERT_FALSE(b->frag);
+	/* A's IKE_AUTH goes whole although it is larger than 200 bytes. */
+	CU_ASSERT_EQUAL_FATAL(A.n_out, 1);
+	CU_ASSERT_FALSE(is_frag(&A.out[0]));
+	CU_ASSERT(A.out[0].len + 28 > 200);
+	/* Fragments B never agreed to (sealed with A's keys) are dropped. */
+	h.spi_i = a->spi_i;
+	h.spi_r = a->spi_r;
+	CU_ASSERT_EQUAL_FATAL(frag_seal(a, &h, plain, sizeof(plain), HS_IKE_PL_IDI, buf,
+				      sizeof(buf), &len), 0);
+	for (size_t at = 0; at < len;) {
+		size_t n = (size_t)buf[at + 24] << 24 | (size_t)buf[at + 25] << 16 |
+			(size_t)buf[at + 26] << 8 | buf[at + 27];
+		struct wire x = { .path = A.out[0].path, .len = n };
+
+		memcpy(x.buf, buf + at, n);
+		put(&x, &B);
+		at += n;
+	}
+	CU_ASSERT(hs_ikev2_counter(B.e, HS_IKEV2_C_RX_FRAGMENT_DROPPED) >= 2);
+	CU_ASSERT_PTR_NULL(b->frag_rx[0]);
+	run();
+	CU_ASSERT_EQUAL(a->state, IKE_ESTABLISHED);
+	CU_ASSERT_EQUAL(b->state, IKE_ESTABLISHED);
+	CU_ASSERT_EQUAL(n_children(a, CHILD_INSTALLED), 2);
+	CU_ASSERT_EQUAL(hs_ikev2_counter(A.e, HS_IKEV2_C_TX_FRAGMENTS), 0);
+	CU_ASSERT_EQUAL(hs_ikev2_counter(B.e, HS_IKEV2_C_TX_FRAGMENTS), 0);
+	check_pairs();
+	teardown();
+	/* The other way round: B supports it, A does not announce it. */
+	frag_setup(HS_IKEV2_FRAGMENT_OFF, 200);
+	CU_ASSERT_EQUAL(hs_ikev2_initiate(A.e, "m", 1, now), 0);
+	run();
+	CU_ASSERT_EQUAL(only_sa(&A)->state, IKE_ESTABLISHED);
+	CU_ASSERT_FALSE(only_sa(&B)->frag);
+	CU_ASSERT_EQUAL(hs_ikev2_counter(B.e, HS_IKEV2_C_TX_FRAGMENTS), 0);
+	teardown();
+}
+
+/* A copy of fragment w with number and total changed (the ICV no longer verifies). */
+static struct wire
+renumber(const struct wire *w, unsigned int num, unsigned int total)
+{
+	struct wire x = *w;
+
+	x.buf[32] = (uint8_t)(num >> 8), x.buf[33] = (uint8_t)num;
+	x.buf[34] = (uint8_t)(total >> 8), x.buf[35] = (uint8_t)total;
+	return x;
+}
+
+/* (f) Malformed and inconsistent fragments: counted, never a crash, the message still completes. */
+static void
+test_frag_malformed(void)
+{
+	struct wire w[QUEUE_MAX], x;
+	unsigned int n;
+	uint32_t seed = 11;
+	uint64_t malformed, dropped, bad_icv;
+	struct ike_sa *b;
+
+	frag_setup(200, 200);
+	frag_init();
+	b = only_sa(&B);
+	n = take(&A, w, QUEUE_MAX);
+	CU_ASSERT_FATAL(n >= 2);
+	/* Refused by the codec: number 0, number over the total. */
+	malformed = hs_ikev2_counter(B.e, HS_IKEV2_C_RX_MALFORMED);
+	x = renumber(&w[0], 0, n);
+	put(&x, &B);
+	x = renumber(&w[0], n + 1, n);
+	put(&x, &B);
+	CU_ASSERT_EQUAL(hs_ikev2_counter(B.e, HS_IKEV2_C_RX_MALFORMED), malformed + 2);
+	/* Over our limit of fragments: refused before its ICV is even looked at. */
+	x = renumber(&w[0], 1, IKE_FRAG_MAX + 1);
+	put(&x, &B);
+	CU_ASSERT_EQUAL(hs_ikev2_counter(B.e, HS_IKEV2_C_RX_FRAGMENT_DROPPED), 1);
+	CU_ASSERT_EQUAL(hs_ikev2_counter(B.e, HS_IKEV2_C_RX_BAD_ICV), 0);
+	/* Inconsistent totals against the fragment held (§2.6). */
+	put(&w[0], &B);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b->frag_rx[0]);
+	x = renumber(&w[1], 1, 1);
+	put(&x, &B); /* fewer: dropped, the ICV not looked at */
+	CU_ASSERT_EQUAL(hs_ikev2_counter(B.e, HS_IKEV2_C_RX_BAD_ICV), 0);
+	x = renumber(&w[1], 2, n + 1);
+	put(&x, &B); /* more: would start over, but it does not verify */
+	CU_ASSERT_EQUAL(hs_ikev2_counter(B.e, HS_IKEV2_C_RX_BAD_ICV), 1);
+	CU_ASSERT_EQUAL(hs_ikev2_counter(B.e, HS_IKEV2_C_RX_FRAGMENT_DROPPED), 3);
+	CU_ASSERT_PTR_NOT_NULL(b->frag_rx[0]);
+	/* Truncated, and random bit flips of every fragment. */
+	for (unsigned int i = 0; i < n; i++)
+		for (size_t cut = 0; cut < w[i].len; cut += 5) {
+			x = w[i];
+			x.len = cut;
+			put(&x, &B);
+		}
+	for (int k = 0; k < 3000; k++) {
+		seed = seed * 1103515245 + 12345;
+		x = w[(seed >> 16) % n];
+		seed = seed * 1103515245 + 12345;
+		x.buf[(seed >> 8) % x.len] ^= (uint8_t)(1u << ((seed >> 4) & 7));
+		put(&x, &B);
+	}
+	CU_ASSERT_EQUAL(b->state, IKE_CONNECTING);
+	bad_icv = hs_ikev2_counter(B.e, HS_IKEV2_C_RX_BAD_ICV);
+	dropped = hs_ikev2_counter(B.e, HS_IKEV2_C_RX_FRAGMENT_DROPPED);
+	CU_ASSERT(bad_icv > 0);
+	CU_ASSERT(dropped > bad_icv);
+	/* The genuine ones still make the message. */
+	for (unsigned int i = 0; i < n; i++)
+		put(&w[i], &B);
+	CU_ASSERT_EQUAL(b->state, IKE_ESTABLISHED);
+	CU_ASSERT_EQUAL(hs_ikev2_counter(B.e, HS_IKEV2_C_RX_REASSEMBLED), 1);
+	run();
+	CU_ASSERT_EQUAL(only_sa(&A)->state, IKE_ESTABLISHED);
+	check_pairs();
+	teardown();
+}
+
+/* ---- child SA rekey collisions (RFC 7296 §2.8.1) ---- */
+
+/* The i-th queued message of from to to (the wire reordered them). */
+static bool
+deliver_at(struct peer *from, struct peer *to, unsigned int i)
+{
+	struct wire w;
+
+	if (i >= from->n_out)
+		return false;
+	w = from->out[i];
+	/* The others keep their order. */
+	memmove(from->out + 1, from->out, i * sizeof(from->out[0]));
+	from->out[0] = w;
+	return deliver(from, to);
+}
+
+/* A dataplane rebuilt from the SA messages p sent it. */
+struct dp_model {
+	uint32_t in[SAS_MAX], out[SAS_MAX];
+	unsigned int n_in, n_out;
+	uint32_t active;     /* the outbound SA the child's traffic goes out on; 0: none */
+	unsigned int errors; /* a REPLACE or DEL of an SA it lacks; the active outbound SA deleted */
+};
+
+static bool
+spi_has(const uint32_t *set, unsigned int n, uint32_t spi)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (set[i] == spi)
+			return true;
+	return false;
+}
+
+static bool
+spi_take(uint32_t *set, unsigned int *n, uint32_t spi)
+{
+	for (unsigned int i = 0; i < *n; i++)
+		if (set[i] == spi) {
+			set[i] = set[--*n];
+			return true;
+		}
+	return false;
+}
+
+static void
+dp_replay(const struct peer *p, struct dp_model *d)
+{
+	memset(d, 0, sizeof(*d));
+	for (unsigned int i = 0; i < p->n_sas; i++) {
+		const struct hs_msg_sa *m = &p->sas[i];
+
+		if (m->hdr.type == HS_MSG_SA_DEL) {
+			bool in = m->del_dir == HS_SA_IN;
+
+			d->errors += !spi_take(in ? d->in : d->out, in ? &d->n_in : &d->n_out,
+				m->del_spi);
+			d->errors += !in && m->del_spi == d->active;
+			continue;
+		}
+		if (m->hdr.type == HS_MSG_SA_REPLACE) {
+			d->errors += !spi_take(d->out, &d->n_out, m->del_spi);
+			if (d->active == m->del_spi)
+				d->active = 0;
+		}
+		if (m->has_in)
+			d->in[d->n_in++] = m->in.spi;
+		if (m->has_out) {
+			d->out[d->n_out++] = m->out.spi;
+			d->active = m->out.spi;
+		}
+	}
+}
+
+/* No loss: each end sends on an SA the other end has inbound; both dataplanes consistent. */
+static void
+check_dataplanes(void)
+{
+	struct dp_model a, b;
+
+	dp_replay(&A, &a);
+	dp_replay(&B, &b);
+	CU_ASSERT_EQUAL(a.errors, 0);
+	CU_ASSERT_EQUAL(b.errors, 0);
+	CU_ASSERT_TRUE(a.active != 0 && spi_has(b.in, b.n_in, a.active));
+	CU_ASSERT_TRUE(b.active != 0 && spi_has(a.in, a.n_in, b.active));
+}
+
+/* The i-th queued message of from to to; SA messages acknowledged, dataplanes checked. */
+static void
+step(struct peer *from, struct peer *to, unsigned int i)
+{
+	CU_ASSERT_TRUE_FATAL(deliver_at(from, to, i));
+	ack_all(&A);
+	ack_all(&B);
+	check_dataplanes();
+}
+
+/* run(), checking the dataplanes after each message. */
+static void
+run_checked(void)
+{
+	for (int guard = 0; guard < 100 && (A.n_out > 0 || B.n_out > 0); guard++)
+		if (A.n_out > 0)
+			step(&A, &B, 0);
+		else
+			step(&B, &A, 0);
+	CU_ASSERT_EQUAL(A.n_out + B.n_out, 0);
+}
+
+static unsigned int
+n_all(const struct ike_sa *sa)
+{
+	unsigned int n = 0;
+
+	for (const struct child_sa *c = sa->children; c != NULL; c = c->next)
+		n++;
+	return n;
+}
+
+/* Both ends rekey their one child at once: both requests on the wire, none delivered. */
+static void
+rekey_both(uint32_t *a_old, uint32_t *b_old)
+{
+	struct child_sa *a = only_sa(&A)->children, *b = only_sa(&B)->children;
+	struct hs_msg_event ev = { .kind = HS_SA_EV_SOFT_LIMIT, .dir = HS_SA_IN };
+
+	CU_ASSERT_EQUAL_FATAL(n_all(only_sa(&A)), 1);
+	CU_ASSERT_EQUAL_FATAL(n_all(only_sa(&B)), 1);
+	*a_old = ev.spi = a->spi_in;
+	hs_ikev2_event(A.e, &ev, now);
+	*b_old = ev.spi = b->spi_in;
+	hs_ikev2_event(B.e, &ev, now);
+	CU_ASSERT_EQUAL(a->state, CHILD_REKEYING);
+	CU_ASSERT_EQUAL(b->state, CHILD_REKEYING);
+	CU_ASSERT_EQUAL_FATAL(A.n_out, 1);
+	CU_ASSERT_EQUAL_FATAL(B.n_out, 1);
+}
+
+/* Each end answers the other's request while its own is unanswered. */
+static void
+cross_requests(void)
+{
+	step(&A, &B, 0); /* A's request: B answers */
+	step(&B, &A, 0); /* B's request (queued before its answer): A answers */
+	CU_ASSERT_EQUAL(A.n_out, 1);
+	CU_ASSERT_EQUAL(B.n_out, 1);
+}
+
+/*
+ * The lowest nonce of the exchange whose new child p made answering it,
+ * made v...v: forces which exchange had the lowest of the four.
+ */
+static void
+force_nonce(struct peer *p, uint32_t old_spi_in, uint8_t v)
+{
+	struct child_sa *c = child_sa_peer_successor(only_sa(p), old_spi_in);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	memset(c->rekey_nonce, v, c->rekey_nonce_len);
+}
+
+/* After a rekey: one child pair on each end, the same pair with its keys crossed, nothing else. */
+static void
+check_one_pair(void)
+{
+	struct ike_sa *a = only_sa(&A), *b = only_sa(&B);
+	struct dp_model da, db;
+
+	CU_ASSERT_EQUAL_FATAL(n_all(a), 1);
+	CU_ASSERT_EQUAL_FATAL(n_all(b), 1);
+	CU_ASSERT_EQUAL(a->children->state, CHILD_INSTALLED);
+	CU_ASSERT_EQUAL(b->children->state, CHILD_INSTALLED);
+	CU_ASSERT_EQUAL(a->children->spi_in, b->children->spi_out);
+	CU_ASSERT_EQUAL(a->children->spi_out, b->children->spi_in);
+	CU_ASSERT_NOT_EQUAL(a->children->initiator, b->children->initiator);
+	check_pairs();
+	dp_replay(&A, &da);
+	dp_replay(&B, &db);
+	CU_ASSERT_EQUAL(da.n_in, 1);
+	CU_ASSERT_EQUAL(da.n_out, 1);
+	CU_ASSERT_EQUAL(db.n_in, 1);
+	CU_ASSERT_EQUAL(db.n_out, 1);
+	CU_ASSERT_EQUAL(da.in[0], a->children->spi_in);
+	CU_ASSERT_EQUAL(da.active, a->children->spi_out);
+	CU_ASSERT_EQUAL(db.in[0], b->children->spi_in);
+	CU_ASSERT_EQUAL(db.active, b->children->spi_out);
+	CU_ASSERT_EQUAL(hs_ikev2_counter(A.e, HS_IKEV2_C_CHILD_FAILED), 0);
+	CU_ASSERT_EQUAL(hs_ikev2_counter(B.e, HS_IKEV2_C_CHILD_FAILED), 0);
+}
+
+static bool
+nonce_below(const struct child_sa *x, const struct child_sa *y)
+{
+	size_t n = x->rekey_nonce_len < y->rekey_nonce_len ? x->rekey_nonce_len :
+							      y->rekey_nonce_len;
+	int r = memcmp(x->rekey_nonce, y->rekey_nonce, n);
+
+	return r < 0 || (r == 0 && x->rekey_nonce_len < y->rekey_nonce_len);
+}
+
+/*
+ * Both ends rekey the child at once, each request reaching the other end
+ * before its answer. The pair of the exchange with the lowest nonce is
+ * deleted by its creator; its outbound SA never carries traffic, and each
+ * end's outbound SA is always one the other end has inbound. Rounds 0 and 1
+ * force A's, then B's exchange to have the lowest nonce; the others take the
+ * nonces as they come and check the outcome against them.
+ */
+static void
+test_child_rekey_collision(void)
+{
+	struct setup s = { .a_child = "single", .b_line2 = true };
+	unsigned int a_lost = 0;
+
+	setup(&s);
+	establish();
+	run();
+	check_dataplanes();
+	for (int round = 0; round < 12; round++) {
+		struct child_sa *pa, *pb;
+		uint32_t a_old, b_old;
+		unsigned int lost0 = A.coll_lost + B.coll_lost, won0 = A.coll_won + B.coll_won;
+		bool a_loses;
+
+		rekey_both(&a_old, &b_old);
+		cross_requests();
+		if (round < 2) {
+			force_nonce(&A, a_old, round == 0 ? 0xff : 0x00);
+			force_nonce(&B, b_old, round == 0 ? 0x00 : 0xff);
+		}
+		pa = child_sa_peer_successor(only_sa(&A), a_old); /* B's exchange */
+		pb = child_sa_peer_successor(only_sa(&B), b_old); /* A's exchange */
+		CU_ASSERT_PTR_NOT_NULL_FATAL(pa);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(pb);
+		a_loses = nonce_below(pb, pa);
+		if (round < 2)
+			CU_ASSERT_EQUAL(a_loses, round == 0);
+		run_checked(); /* answers, the redundant pair's delete, the old pair's delete */
+		CU_ASSERT_EQUAL(A.coll_lost + B.coll_lost, lost0 + 1);
+		CU_ASSERT_EQUAL(A.coll_won + B.coll_won, won0 + 1);
+		CU_ASSERT_EQUAL(A.coll_lost, B.coll_won);
+		check_one_pair();
+		/* The survivor is the winner's: made by A's exchange when B lost. */
+		CU_ASSERT_EQUAL(only_sa(&A)->children->initiator, !a_loses);
+		a_lost += a_loses;
+	}
+	CU_ASSERT_TRUE(a_lost > 0 && a_lost < 12);
+	teardown();
+}
+
+/*
+ * A's rekey completes before B's request reaches A (B's answer overtook
+ * it): A refuses it with TEMPORARY_FAILURE (§2.25), no redundant pair is
+ * made. A's delete of the old pair reaches B before (round 0) or after
+ * (round 1) that refusal.
+ */
+static void
+test_child_rekey_late_request(void)
+{
+	struct setup s = { .a_child = "single", .b_line2 = true };
+
+	setup(&s);
+	establish();
+	run();
+	for (int round = 0; round < 2; round++) {
+		uint32_t a_old, b_old;
+
+		rekey_both(&a_old, &b_old);
+		step(&A, &B, 0); /* A's request: B answers, its own request still queued before */
+		step(&B, &A, 1); /* B's answer first: A's rekey is done, A deletes the old pair */
+		CU_ASSERT_EQUAL(n_all(only_sa(&A)), 2);
+		CU_ASSERT_EQUAL(A.n_out, 1);
+		step(&B, &A, 0); /* B's request, late */
+		CU_ASSERT_EQUAL(n_all(only_sa(&A)), 2); /* refused: nothing made */
+		CU_ASSERT_EQUAL(A.n_out, 2);
+		if (round == 1)
+			step(&A, &B, 1); /* the refusal before the delete */
+		run_checked();
+		check_one_pair();
+		CU_ASSERT_TRUE(only_sa(&A)->children->initiator);
+		CU_ASSERT_EQUAL(A.coll_lost + A.coll_won + B.coll_lost + B.coll_won, 0);
+	}
+	teardown();
+}
+
+/*
+ * A collision's loser learns of it by a delete before its own answer
+ * comes: round 0, B won and its delete of the old pair overtakes A's
+ * answer (A's outbound traffic moves to B's pair; A then deletes its own
+ * redundant one); round 1, A won and B's delete of its redundant pair
+ * overtakes A's answer (A's outbound traffic stays on the old pair until
+ * A's new pair takes it over).
+ */
+static void
+test_child_rekey_collision_deletes(void)
+{
+	struct setup s = { .a_child = "single", .b_line2 = true };
+
+	setup(&s);
+	establish();
+	run();
+	for (int round = 0; round < 2; round++) {
+		uint32_t a_old, b_old;
+		struct child_sa *pa;
+
+		rekey_both(&a_old, &b_old);
+		cross_requests();
+		force_nonce(&A, a_old, round == 0 ? 0xff : 0x00);
+		force_nonce(&B, b_old, round == 0 ? 0x00 : 0xff);
+		pa = child_sa_peer_successor(only_sa(&A), a_old);
+		step(&A, &B, 0); /* A's answer to B: B decides */
+		CU_ASSERT_EQUAL(B.coll_won, round == 0);
+		CU_ASSERT_EQUAL(B.coll_lost, round == 1);
+		CU_ASSERT_EQUAL(B.n_out, 2); /* its answer to A, then its delete */
+		step(&B, &A, 1); /* B's delete overtakes B's answer to A */
+		if (round == 0) {
+			/* The old pair went: B's pair carries A's traffic now. */
+			CU_ASSERT_PTR_NULL(child_sa_by_spi_in(only_sa(&A), a_old));
+			CU_ASSERT_TRUE(pa->out_installed);
+		} else {
+			CU_ASSERT_PTR_NULL(child_sa_peer_successor(only_sa(&A), a_old));
+			CU_ASSERT_PTR_NOT_NULL(child_sa_by_spi_in(only_sa(&A), a_old));
+		}
+		step(&B, &A, 0); /* B's answer to A */
+		run_checked();
+		check_one_pair();
+		CU_ASSERT_EQUAL(only_sa(&A)->children->initiator, round == 1);
+		CU_ASSERT_EQUAL(A.coll_lost, round == 0);
+		CU_ASSERT_EQUAL(A.coll_won, 0); /* round 1: no collision left for A's answer */
+		A.coll_lost = A.coll_won = B.coll_lost = B.coll_won = 0;
+	}
+	teardown();
+}
+
 int
 main(void)
 {
@@ -950,6 +1909,10 @@ main(void)
 	CU_add_test(s, "IKE SA rekey collision", test_ike_rekey_collision);
 	CU_add_test(s, "IKE SA rekey unanswered", test_ike_rekey_unanswered);
 	CU_add_test(s, "stopped during an IKE SA rekey", test_free_during_ike_rekey);
+	CU_add_test(s, "child SA rekey collision", test_child_rekey_collision);
+	CU_add_test(s, "child SA rekey, the peer's request late", test_child_rekey_late_request);
+	CU_add_test(s, "child SA rekey collision, deletes first",
+		test_child_rekey_collision_deletes);
 	CU_add_test(s, "DPD, dead peer", test_dpd_dead_peer);
 	CU_add_test(s, "retransmission, duplicate request", test_retransmit_and_duplicate);
 	CU_add_test(s, "PSK mismatch", test_bad_psk);
@@ -958,5 +1921,15 @@ main(void)
 	CU_add_test(s, "delete IKE SA", test_delete_ike);
 	CU_add_test(s, "restart: kept SAs replaced", test_restart_resync);
 	CU_add_test(s, "malformed input", test_malformed);
+	CU_add_test(s, "fragments: IKE_AUTH, CREATE_CHILD_SA, rekeys", test_frag_exchanges);
+	CU_add_test(s, "fragments: out of order, duplicates", test_frag_out_of_order);
+	CU_add_test(s, "fragments: one lost, retransmitted", test_frag_lost);
+	CU_add_test(s, "fragments: one corrupted", test_frag_corrupted);
+	CU_add_test(s, "fragments: peer without support", test_frag_unsupported);
+	CU_add_test(s, "fragments: malformed, inconsistent", test_frag_malformed);
+	CU_add_test(s, "certificates: ECDSA, DN IDs, peer-identity", test_certs_ecdsa);
+	CU_add_test(s, "certificates: RSA and a chain, FQDN/email IDs", test_certs_rsa_chain);
+	CU_add_test(s, "certificates: RFC 4754 ECDSA without RFC 7427", test_certs_rfc4754);
+	CU_add_test(s, "certificates: bad CA, ID, policy refused", test_certs_refused);
 	return hs_test_run();
 }
