@@ -408,6 +408,13 @@ forget_in_tasks(struct child_sa *c)
 			t->target = NULL;
 }
 
+bool
+child_sa_in_dataplane(const struct child_sa *c)
+{
+	/* An ADD not acknowledged yet still lands: its delete must follow it. */
+	return c->installed || c->install_id != 0;
+}
+
 void
 child_sa_delete(struct child_sa *c, bool tell_dataplane)
 {

@@ -298,7 +298,7 @@ ike_sa_destroy(struct ike_sa *sa, bool delete_children)
 	while (sa->children != NULL) {
 		struct child_sa *c = sa->children;
 
-		child_sa_delete(c, delete_children && c->installed);
+		child_sa_delete(c, delete_children && child_sa_in_dataplane(c));
 	}
 	if (sa->active != sa->processing)
 		ike_task_free(sa->active);

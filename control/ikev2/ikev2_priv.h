@@ -418,6 +418,8 @@ int child_sa_install(struct child_sa *c, const uint8_t *ni, size_t ni_len, const
  * own held-back one is dropped.
  */
 void child_sa_delete(struct child_sa *c, bool tell_dataplane);
+/* Whether the dataplane has (or is about to have) the child's SAs: delete them there. */
+bool child_sa_in_dataplane(const struct child_sa *c);
 void child_sa_unlink(struct child_sa *c);
 /*
  * The child made by the peer's rekey (answered by us) of the child whose

@@ -38,7 +38,7 @@ del_child_process(struct ike_sa *sa, struct task *t, const struct hs_ike_msg *m)
 	(void)m;
 	for (struct child_sa *x = sa->children; x != NULL; x = x->next)
 		if (x == c) {
-			child_sa_delete(c, c->installed);
+			child_sa_delete(c, child_sa_in_dataplane(c));
 			break;
 		}
 	t->target = NULL;
@@ -138,7 +138,7 @@ info_respond(struct ike_sa *sa, const struct hs_ike_msg *m)
 				n++;
 			}
 			IKE_LOG(sa, INFO, "peer deletes CHILD_SA %" PRIu32, c->uid);
-			child_sa_delete(c, c->installed);
+			child_sa_delete(c, child_sa_in_dataplane(c));
 		}
 	}
 	ike_msg_start(sa, r, HS_IKE_INFORMATIONAL, true, m->hdr.msg_id);

@@ -91,7 +91,7 @@ children(struct ike_sa *sa, uint64_t now)
 		next = c->next;
 		if (c->state == CHILD_REKEYED && c->delete_ms != 0 && now >= c->delete_ms) {
 			/* The peer never deleted the old pair: do it here. */
-			child_sa_delete(c, c->installed);
+			child_sa_delete(c, child_sa_in_dataplane(c));
 		} else if (c->state == CHILD_INSTALLED && c->rekey_ms != 0 && now >= c->rekey_ms &&
 			   sa->state == IKE_ESTABLISHED) {
 			child_sa_set_state(c, CHILD_REKEYING);
