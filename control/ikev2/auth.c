@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Identities and the AUTH payload (RFC 7296 §2.15, §3.5, §3.8). The IKE
- * SA's ike-policy decides how both ends authenticate: pre-share, or
- * rsa-sig/ecdsa-sig (certificates, pki.c); a peer that uses the other kind
- * is refused, so a policy asking for certificates cannot be met with a
- * guessed PSK. With PSKs our ID is our outer address (ID_IPV4_ADDR/
+ * Identities and the AUTH payload (RFC 7296 §2.15, §3.5, §3.8). The
+ * ike-policies decide how the ends authenticate: pre-share, or
+ * rsa-sig/ecdsa-sig (certificates, pki.c). The peer may use the kind of any
+ * policy with the algorithms agreed in IKE_SA_INIT (a hub can have PSK and
+ * certificate branches on one suite, with two policies); any other kind is
+ * refused, so where only certificates are configured a guessed PSK gets
+ * nowhere. We sign as the first such policy says when we initiate, and
+ * answer in the kind the peer used when we respond. With PSKs our ID is our outer address (ID_IPV4_ADDR/
  * ID_IPV6_ADDR, what Cisco and strongSwan use by default), and the peer's
  * key is looked up by its ID when that is an address, else by the address it
  * talks from; keys are never logged. With certificates our ID is the
@@ -19,10 +22,25 @@
 
 #include "ikev2_priv.h"
 
+#define AUTH_CERTS (1u << HS_CONFIG_IKE_AUTH_RSA | 1u << HS_CONFIG_IKE_AUTH_ECDSA)
+
+void
+auth_negotiated(struct ike_sa *sa)
+{
+	sa->auths = prop_ike_auths(sa->e->cfg, &sa->suite, sa->dh_group);
+	sa->sign_cert = sa->policy != NULL && sa->policy->auth != HS_CONFIG_IKE_AUTH_PSK;
+}
+
 bool
 auth_by_cert(const struct ike_sa *sa)
 {
-	return sa->policy != NULL && sa->policy->auth != HS_CONFIG_IKE_AUTH_PSK;
+	return sa->sign_cert;
+}
+
+bool
+auth_cert_allowed(const struct ike_sa *sa)
+{
+	return (sa->auths & AUTH_CERTS) != 0 && sa->e->pki != NULL;
 }
 
 const char *
@@ -30,7 +48,7 @@ auth_sign_name(const struct ike_sa *sa)
 {
 	if (!auth_by_cert(sa))
 		return "PSK";
-	return sa->policy->auth == HS_CONFIG_IKE_AUTH_RSA ? "RSA" : "ECDSA";
+	return sa->e->cfg->pki.key_rsa ? "RSA" : "ECDSA";
 }
 
 static void
@@ -170,7 +188,7 @@ auth_verify(struct ike_sa *sa, const struct hs_ike_msg *m, const struct hs_ike_p
 {
 	uint8_t idbody[4 + IKE_ID_MAX], buf[IKE_BUF_MAX];
 	const struct hs_config_psk *k;
-	bool cert = auth_by_cert(sa);
+	bool cert = auth->u.auth.type != HS_IKE_AUTH_PSK;
 	size_t blen;
 	int rc;
 
@@ -183,14 +201,11 @@ auth_verify(struct ike_sa *sa, const struct hs_ike_msg *m, const struct hs_ike_p
 	idbody[0] = id->u.id.type;
 	memcpy(idbody + 4, id->u.id.data, id->u.id.len);
 	peer_id_text(sa, &id->u.id);
-	if (!cert && auth->u.auth.type != HS_IKE_AUTH_PSK) {
-		snprintf(why, why_len, "the peer authenticates with %s: our ike-policy is pre-share",
-			hs_ike_auth_method_name(auth->u.auth.type));
-		return -EACCES;
-	}
-	if (cert && auth->u.auth.type == HS_IKE_AUTH_PSK) {
-		snprintf(why, why_len, "the peer authenticates with a pre-shared key: our "
-				       "ike-policy is %s", hs_config_ike_auth_name(sa->policy->auth));
+	if (cert ? !auth_cert_allowed(sa) : !(sa->auths & 1u << HS_CONFIG_IKE_AUTH_PSK)) {
+		snprintf(why, why_len, "the peer authenticates with %s: the ike-policies for "
+				       "these algorithms do not allow %s",
+			hs_ike_auth_method_name(auth->u.auth.type),
+			cert ? "certificates (rsa-sig/ecdsa-sig and a pki section)" : "pre-share");
 		return -EACCES;
 	}
 	rc = octets(sa, !sa->initiator, idbody, 4u + id->u.id.len, buf, sizeof(buf), &blen);
@@ -198,6 +213,9 @@ auth_verify(struct ike_sa *sa, const struct hs_ike_msg *m, const struct hs_ike_p
 		snprintf(why, why_len, "cannot compute the signed octets");
 		return -EACCES;
 	}
+	/* As responder we answer in the peer's kind. */
+	if (!sa->initiator)
+		sa->sign_cert = cert;
 	if (cert)
 		return pki_verify(sa, m, id, auth, buf, blen, why, why_len);
 	k = peer_psk(sa);

@@ -186,7 +186,9 @@ struct ike_sa {
 	const struct hs_config_crypto_map *map;
 	const struct hs_config_crypto_entry *entry;
 	/* Negotiation of IKE_SA_INIT. */
-	const struct hs_config_ike_policy *policy; /* the one agreed: auth, lifetime */
+	const struct hs_config_ike_policy *policy; /* the one agreed: lifetime, our auth */
+	uint8_t auths;	    /* auth kinds the policies with these algorithms allow: bit per kind */
+	bool sign_cert;	    /* we authenticate with our certificate (else our PSK) */
 	uint8_t sig_hashes; /* RFC 7427 hashes the peer accepts: bit n for hash n */
 	struct hs_ike_suite suite;
 	uint16_t dh_group;
@@ -533,6 +535,8 @@ const char *prop_suite_name(const struct hs_ike_suite *s, uint16_t dh, char *buf
  */
 const struct hs_config_ike_policy *prop_ike_policy(const struct hs_config *cfg,
 	const struct hs_ike_suite *s, uint16_t dh);
+/* The authentication kinds of all ike-policies with these algorithms: bit 1 << auth. */
+uint8_t prop_ike_auths(const struct hs_config *cfg, const struct hs_ike_suite *s, uint16_t dh);
 /* Dataplane cipher/integ of an ESP suite. */
 void prop_esp_to_sa(const struct hs_ike_suite *s, enum hs_cipher *c, enum hs_integ *i);
 
@@ -558,8 +562,17 @@ unsigned int ts_to_msg(const struct ts_list *local, const struct ts_list *remote
 const char *ts_list_format(const struct ts_list *l, char *buf, size_t len);
 
 /* auth.c */
-/* Whether the IKE SA's policy authenticates with certificates (else PSK). */
+/*
+ * After IKE_SA_INIT: which kinds of authentication the peer may use (the
+ * authentication of every ike-policy with the agreed algorithms, so PSK and
+ * certificate peers can share a suite) and how we sign: as initiator as the
+ * agreed policy says, as responder as the peer did (auth_verify).
+ */
+void auth_negotiated(struct ike_sa *sa);
+/* Whether we authenticate with certificates (else PSK). */
 bool auth_by_cert(const struct ike_sa *sa);
+/* Whether the peer may authenticate with a certificate (we ask for one). */
+bool auth_cert_allowed(const struct ike_sa *sa);
 /* How we sign, for show: "PSK", "RSA" or "ECDSA". */
 const char *auth_sign_name(const struct ike_sa *sa);
 /*

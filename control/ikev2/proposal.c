@@ -382,15 +382,31 @@ prop_suite_name(const struct hs_ike_suite *s, uint16_t dh, char *buf, size_t len
 	return buf;
 }
 
+static bool
+policy_is(const struct hs_config_ike_policy *p, const struct hs_ike_suite *s, uint16_t dh)
+{
+	struct choice c = ike_choice(p);
+
+	return c.encr == s->encr && c.key_bits == s->key_bits && c.integ == s->integ &&
+	       c.prf == s->prf && c.dh == dh;
+}
+
 const struct hs_config_ike_policy *
 prop_ike_policy(const struct hs_config *cfg, const struct hs_ike_suite *s, uint16_t dh)
 {
-	for (unsigned int i = 0; i < cfg->n_ike_policies; i++) {
-		struct choice c = ike_choice(&cfg->ike_policies[i]);
-
-		if (c.encr == s->encr && c.key_bits == s->key_bits && c.integ == s->integ &&
-			c.prf == s->prf && c.dh == dh)
+	for (unsigned int i = 0; i < cfg->n_ike_policies; i++)
+		if (policy_is(&cfg->ike_policies[i], s, dh))
 			return &cfg->ike_policies[i];
-	}
 	return NULL;
+}
+
+uint8_t
+prop_ike_auths(const struct hs_config *cfg, const struct hs_ike_suite *s, uint16_t dh)
+{
+	uint8_t auths = 0;
+
+	for (unsigned int i = 0; i < cfg->n_ike_policies; i++)
+		if (policy_is(&cfg->ike_policies[i], s, dh))
+			auths |= (uint8_t)(1u << cfg->ike_policies[i].auth);
+	return auths;
 }

@@ -287,6 +287,7 @@ init_process(struct ike_sa *sa, struct task *t, const struct hs_ike_msg *m)
 	sa->spi_r = m->hdr.spi_r;
 	frag_agree(sa, m);
 	sa->policy = prop_ike_policy(sa->e->cfg, &sa->suite, dh);
+	auth_negotiated(sa);
 	sig_hashes_of(sa, m);
 	natd_check(sa, m);
 	if (sa->init_req == NULL || sa->init_resp == NULL ||
@@ -397,7 +398,7 @@ respond_build(struct ike_sa *sa, const struct hs_ike_prop_desc *chosen)
 		add_sig_hashes(sa, r) != 0)
 		return -ENOSPC;
 	/* §1.2: the responder asks for the initiator's certificate here already. */
-	if (auth_by_cert(sa) && pki_add_certreq(sa->e, r) != 0)
+	if (auth_cert_allowed(sa) && pki_add_certreq(sa->e, r) != 0)
 		return -ENOSPC;
 	if (frag_announce(sa, r) != 0)
 		return -ENOSPC;
@@ -448,6 +449,7 @@ init_respond(struct hs_ikev2 *e, const struct hs_ike_path *path, const struct hs
 	sa->suite = suite;
 	sa->dh_group = dh;
 	sa->policy = prop_ike_policy(e->cfg, &suite, dh);
+	auth_negotiated(sa);
 	sig_hashes_of(sa, m);
 	sa->ni_len = ni->u.nonce.len;
 	memcpy(sa->ni, ni->u.nonce.data, sa->ni_len);

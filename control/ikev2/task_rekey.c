@@ -55,6 +55,8 @@ switch_over(struct ike_sa *nsa, struct ike_sa *old)
 	ike_sa_adopt(nsa, old);
 	nsa->policy = prop_ike_policy(nsa->e->cfg, &nsa->suite, nsa->dh_group);
 	nsa->sig_hashes = old->sig_hashes;
+	nsa->auths = old->auths;
+	nsa->sign_cert = old->sign_cert;
 	nsa->established_ms = nsa->e->now;
 	nsa->last_rx_ms = nsa->e->now;
 	ike_sa_set_state(nsa, IKE_ESTABLISHED);

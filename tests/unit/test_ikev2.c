@@ -836,6 +836,7 @@ struct cert_side {
 	const char *auth;     /* ecdsa-sig | rsa-sig */
 	const char *identity; /* dn | fqdn | email | address */
 	const char *peer_id;  /* the entry's peer-identity, or NULL */
+	bool also_psk;	      /* a pre-share policy with the same algorithms comes first */
 };
 
 /* text with the first "from" replaced by "to" into out. */
@@ -856,8 +857,13 @@ with_cert(char *yaml, size_t cap, const struct cert_side *c, const char *entry_e
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
 	if (c->cert != NULL) {
-		snprintf(line, sizeof(line), "group: 14, authentication: %s}\n  - {priority: 20",
-			c->auth);
+		if (c->also_psk)
+			snprintf(line, sizeof(line), "group: 14}\n  - {priority: 15, encryption: "
+				"aes-cbc-256, hash: sha256, group: 14, authentication: %s}\n"
+				"  - {priority: 20", c->auth);
+		else
+			snprintf(line, sizeof(line), "group: 14, authentication: %s}\n"
+				"  - {priority: 20", c->auth);
 		replace1(tmp, sizeof(tmp), yaml, "group: 14}\n  - {priority: 20", line);
 		int n = snprintf(yaml, cap, "%spki:\n  certificate: %s/%s.pem\n  private-key: "
 			"%s/%s.key\n  ca-certificates: %s/ca.pem\n  identity: %s\n", tmp, dir, c->cert,
@@ -923,9 +929,9 @@ static void
 test_certs_ecdsa(void)
 {
 	const struct cert_side a = { "site1-ec", "ecdsa-sig", "dn", "dn:C=CH, O=hubsec test, "
-								  "CN=site2.hubsec.test" };
+								  "CN=site2.hubsec.test", false };
 	const struct cert_side b = { "site2-ec", "ecdsa-sig", "dn",
-		"dn:/C=CH/O=hubsec test/CN=site1.hubsec.test" };
+		"dn:/C=CH/O=hubsec test/CN=site1.hubsec.test", false };
 
 	setup_certs(&a, &b);
 	expect_up("C=CH, O=hubsec test, CN=site2.hubsec.test",
@@ -946,8 +952,8 @@ test_certs_ecdsa(void)
 static void
 test_certs_rfc4754(void)
 {
-	const struct cert_side a = { "site1-ec", "ecdsa-sig", "dn", NULL };
-	const struct cert_side b = { "site2-ec", "ecdsa-sig", "fqdn", NULL };
+	const struct cert_side a = { "site1-ec", "ecdsa-sig", "dn", NULL, false };
+	const struct cert_side b = { "site2-ec", "ecdsa-sig", "fqdn", NULL, false };
 
 	setup_certs(&a, &b);
 	CU_ASSERT_EQUAL_FATAL(hs_ikev2_initiate(A.e, "m", 1, now), 0);
@@ -964,12 +970,39 @@ test_certs_rfc4754(void)
 	teardown();
 }
 
+/*
+ * A hub with PSK and certificate branches on one suite (two ike-policies):
+ * each branch authenticates its way and the hub answers in the same kind.
+ */
+static void
+test_certs_and_psk(void)
+{
+	const struct cert_side psk_a = { NULL, NULL, NULL, NULL, false };
+	const struct cert_side cert_a = { "site1-ec", "ecdsa-sig", "dn", NULL, false };
+	const struct cert_side hub = { "site2-ec", "ecdsa-sig", "dn", NULL, true };
+
+	setup_certs(&psk_a, &hub);
+	CU_ASSERT_EQUAL_FATAL(hs_ikev2_initiate(A.e, "m", 1, now), 0);
+	run();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(up_sa(&B));
+	CU_ASSERT_FALSE(auth_by_cert(up_sa(&B)));
+	CU_ASSERT_STRING_EQUAL(up_sa(&B)->peer_auth, "PSK");
+	CU_ASSERT_STRING_EQUAL(up_sa(&A)->peer_auth, "PSK");
+	teardown();
+	setup_certs(&cert_a, &hub);
+	expect_up("C=CH, O=hubsec test, CN=site2.hubsec.test",
+		"C=CH, O=hubsec test, CN=site1.hubsec.test");
+	CU_ASSERT_STRING_EQUAL(up_sa(&B)->peer_auth, "ECDSA");
+	CU_ASSERT_STRING_EQUAL(up_sa(&A)->peer_auth, "ECDSA");
+	teardown();
+}
+
 /* RSA one way, ECDSA the other; B sends an intermediate with its certificate. */
 static void
 test_certs_rsa_chain(void)
 {
-	const struct cert_side a = { "site1-rsa", "rsa-sig", "email", "fqdn:SITE2.hubsec.test" };
-	const struct cert_side b = { "site2-chain", "ecdsa-sig", "fqdn", "email:site1@hubsec.test" };
+	const struct cert_side a = { "site1-rsa", "rsa-sig", "email", "fqdn:SITE2.hubsec.test", false };
+	const struct cert_side b = { "site2-chain", "ecdsa-sig", "fqdn", "email:site1@hubsec.test", false };
 
 	char *buf = NULL;
 	size_t len = 0;
@@ -991,14 +1024,14 @@ test_certs_rsa_chain(void)
 static void
 test_certs_refused(void)
 {
-	const struct cert_side ok_a = { "site1-ec", "ecdsa-sig", "dn", NULL };
-	const struct cert_side ok_b = { "site2-ec", "ecdsa-sig", "dn", NULL };
-	const struct cert_side rogue_b = { "rogue", "ecdsa-sig", "dn", NULL };
-	const struct cert_side rogue_a = { "rogue", "ecdsa-sig", "dn", NULL };
+	const struct cert_side ok_a = { "site1-ec", "ecdsa-sig", "dn", NULL, false };
+	const struct cert_side ok_b = { "site2-ec", "ecdsa-sig", "dn", NULL, false };
+	const struct cert_side rogue_b = { "rogue", "ecdsa-sig", "dn", NULL, false };
+	const struct cert_side rogue_a = { "rogue", "ecdsa-sig", "dn", NULL, false };
 	const struct cert_side wrong_id_b = { "site2-ec", "ecdsa-sig", "dn",
-		"fqdn:site9.hubsec.test" };
-	const struct cert_side addr_a = { "site2-ec", "ecdsa-sig", "address", NULL };
-	const struct cert_side psk_b = { NULL, NULL, NULL, NULL };
+		"fqdn:site9.hubsec.test", false };
+	const struct cert_side addr_a = { "site2-ec", "ecdsa-sig", "address", NULL, false };
+	const struct cert_side psk_b = { NULL, NULL, NULL, NULL, false };
 
 	/* B's certificate is from another CA: A, the initiator, refuses B's AUTH. */
 	setup_certs(&ok_a, &rogue_b);
@@ -1930,6 +1963,7 @@ main(void)
 	CU_add_test(s, "certificates: ECDSA, DN IDs, peer-identity", test_certs_ecdsa);
 	CU_add_test(s, "certificates: RSA and a chain, FQDN/email IDs", test_certs_rsa_chain);
 	CU_add_test(s, "certificates: RFC 4754 ECDSA without RFC 7427", test_certs_rfc4754);
+	CU_add_test(s, "certificates and PSK branches on one suite", test_certs_and_psk);
 	CU_add_test(s, "certificates: bad CA, ID, policy refused", test_certs_refused);
 	return hs_test_run();
 }
