@@ -16,7 +16,10 @@ API
     Charon(netns, name='charon', log_levels=None, plugins=PLUGINS,
            extra_charon_lines=(), start_timeout=10.0)     context manager
         .start() / .stop()        (__enter__ / __exit__)
-        .load(conf_text) -> str   swanctl --load-all --file <written conf>
+        .load(conf_text, creds=None) -> str   swanctl --load-all --file <written
+                                  conf>, after copying creds ({'x509': [PEM...],
+                                  'x509ca': [...], 'private': [KEY...]}) into
+                                  the credential directories
         .initiate(child=None, ike=None, timeout=30) -> str
         .terminate(ike=None, child=None, ike_id=None, child_id=None,
                    force=False, timeout=10) -> str
@@ -37,7 +40,11 @@ API
                   ike_rekey_time=None, life_time=None, encap=False,
                   local_id=None, remote_id=None, version=2, mode='tunnel',
                   mobike=None, close_action=None, extra_lines=())
-    swanctl_conf(*connections) -> str;  psk_conf(name, **kwargs) -> str
+    PubkeyConnection(..., certs=, cacerts=None)   the same with
+                  certificates (auth = pubkey), no psk; local_id None is the
+                  certificate's subject DN, remote_id None is %any
+    swanctl_conf(*connections) -> str;  psk_conf(name, **kwargs) -> str;
+    pubkey_conf(name, **kwargs) -> str
     strongswan_conf(vici_socket, log_path, log_levels=None, plugins=PLUGINS,
                     extra_charon_lines=()) -> str
     parse_list_sas(text) -> [dict];  parse_pretty(text) -> [(name, dict)]
@@ -61,8 +68,9 @@ Everything else is in WORKDIR (a mkdtemp /tmp/hsw-charon-NAME-*, removed by
 stop(), also after a failed start): strongswan.conf (STRONGSWAN_CONF, for
 charon and swanctl), the vici socket charon.vici (swanctl --uri
 unix://WORKDIR/charon.vici), the filelog charon.log, charon's stdout/stderr
-charon.out, the swanctl.conf files load() writes, and empty credential
-directories (SWANCTL_DIR). syslog is off. The Popen pid is charon itself
+charon.out, the swanctl.conf files load() writes, and the credential
+directories (SWANCTL_DIR: x509/, x509ca/, private/...), empty until load()
+copies its creds there. syslog is off. The Popen pid is charon itself
 (ip, unshare and sh all exec), so stop() signals it directly (SIGTERM, then
 SIGKILL after 5 s); charon removes its TUN device on exit, and deleting the
 namespace would remove it anyway.
@@ -332,11 +340,14 @@ class PskConnection:
         if self.ike_rekey_time is not None:
             conn.append('rekey_time = %s' % self.ike_rekey_time)
         conn += list(self.extra_lines)
-        local = ['auth = psk'] + (['id = %s' % _quote(local_id)] if local_id else [])
-        remote = ['auth = psk', 'id = %s' % _quote(remote_id)]
-        conn += (_section('local', local) + _section('remote', remote) +
+        conn += (_section('local', self.auth_lines(True, local_id)) +
+                 _section('remote', self.auth_lines(False, remote_id)) +
                  _section('children', _section(self.name, child)))
         return _section(self.name, conn)
+
+    def auth_lines(self, local, ident):
+        """The body of the local (local=True) or remote section."""
+        return ['auth = psk'] + (['id = %s' % _quote(ident)] if ident else [])
 
     def secret_lines(self):
         """The `ike-NAME { ... }` block for the secrets section."""
@@ -346,8 +357,44 @@ class PskConnection:
         return _section('ike-%s' % self.name, body)
 
 
+@dataclasses.dataclass
+class PubkeyConnection(PskConnection):
+    """A PskConnection that authenticates both ends with certificates
+    (auth = pubkey; RFC 7427 signatures when the peer announces
+    SIGNATURE_HASH_ALGORITHMS, strongSwan's default) instead of a PSK.
+
+    certs: our certificate, a file in x509/ (Charon.load's creds) or an
+    absolute path; its private key must be loaded too (creds 'private').
+    cacerts: the CA certificate(s) the peer's chain must end at (x509ca/ or
+    absolute); None: any loaded CA. local_id: None is the certificate's
+    subject DN (strongSwan's default); remote_id: None is %any, any identity
+    the peer's certificate holds. strongSwan sends its certificate only
+    after a CERTREQ (send_cert = ifasked, its default; extra_lines can say
+    'send_cert = always'). No secrets section: the key comes from private/.
+    """
+    psk: str = None
+    certs: str = None
+    cacerts: object = None
+
+    def ids(self):
+        return self.local_id, self.remote_id or '%any'
+
+    def auth_lines(self, local, ident):
+        lines = ['auth = pubkey'] + (['id = %s' % _quote(ident)] if ident else [])
+        if local:
+            if not self.certs:
+                raise ValueError('PubkeyConnection %s: no certs' % self.name)
+            lines.append('certs = %s' % _csv(self.certs))
+        elif self.cacerts:
+            lines.append('cacerts = %s' % _csv(self.cacerts))
+        return lines
+
+    def secret_lines(self):
+        return []
+
+
 def swanctl_conf(*connections):
-    """swanctl.conf text with the given PskConnections and their secrets."""
+    """swanctl.conf text with the given connections and their secrets."""
     conns, secrets = [], []
     for conn in connections:
         conns += conn.connection_lines()
@@ -359,6 +406,11 @@ def swanctl_conf(*connections):
 def psk_conf(name, **kwargs):
     """swanctl.conf text for one PskConnection(name, **kwargs)."""
     return swanctl_conf(PskConnection(name, **kwargs))
+
+
+def pubkey_conf(name, **kwargs):
+    """swanctl.conf text for one PubkeyConnection(name, **kwargs)."""
+    return swanctl_conf(PubkeyConnection(name, **kwargs))
 
 
 # --------------------------------------------------------------------------
@@ -630,11 +682,20 @@ class Charon:
                                proc.stdout, self.output_tail(15)))
         return proc
 
-    def load(self, conf_text):
+    def load(self, conf_text, creds=None):
         """Write conf_text as a swanctl.conf and load all of it (replacing
-        connections and secrets loaded before). Returns swanctl's output;
-        CharonError when anything failed, also a file swanctl could not
-        parse (for which it exits 0)."""
+        connections and secrets loaded before). creds: {directory: [file,
+        ...]} copied first into the credential directories that --load-all
+        reads (x509/ our certificates, x509ca/ CAs, private/ keys of any
+        type; see SWANCTL_SUBDIRS), where swanctl.conf's relative certs and
+        cacerts are looked up; files copied by an earlier load stay. Returns
+        swanctl's output; CharonError when anything failed, also a file
+        swanctl could not parse (for which it exits 0)."""
+        for sub, files in (creds or {}).items():
+            if sub not in SWANCTL_SUBDIRS:
+                raise ValueError('%s: no credential directory %s' % (self.name, sub))
+            for src in [files] if isinstance(files, str) else files:
+                shutil.copy(src, self._path(os.path.join(sub, os.path.basename(src))))
         self._loads += 1
         path = self._path('swanctl-%d.conf' % self._loads)
         with open(path, 'w') as f:

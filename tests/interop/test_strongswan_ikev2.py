@@ -38,7 +38,7 @@ Scenarios (each a group of PASS/FAIL checks):
 Collisions are made by dropping IKE (UDP 4500 with the non-ESP marker, not
 ESP) in the router for a moment, so that each end's request reaches the
 other while its own is unanswered (iptables u32 match).
-Certificates are not tested: hubsec's IKEv2 authenticates with PSKs only.
+Certificates: test_strongswan_certs.py, on this network and with these helpers.
 
 Run: test_strongswan_ikev2.py --dataplane D --control C --cli H [--scenarios 1,2]
 Exit 1 when any check failed; HSSW_KEEP_TMP=1 keeps the logs.
@@ -108,10 +108,10 @@ crypto-maps:
         child-sa: {child_sa}
         nat-t: auto
         lifetime-seconds: 3600
-pre-shared-keys:
+{entry_extra}pre-shared-keys:
   - peer: 10.255.2.2
     key: {psk}
-"""
+{tail}"""
 
 ACL_Y = ('    - {action: permit, protocol: ip, source: 192.168.100.0/24, '
          'destination: 172.16.10.0/24, remark: Y to P}')
@@ -121,27 +121,31 @@ TSET_CBC = '  CBC256: {esp: [esp-aes 256, esp-sha256-hmac], mode: tunnel}'
 TSET_GCM = '  GCM128: {esp: [esp-gcm 128], mode: tunnel}'
 
 
-def policy(prio, enc, hash_, group):
+def policy(prio, enc, hash_, group, auth='pre-share'):
     return ('  - {priority: %d, encryption: %s, hash: %s, group: %d, '
-            'authentication: pre-share, lifetime: 86400}' % (prio, enc, hash_, group))
+            'authentication: %s, lifetime: 86400}' % (prio, enc, hash_, group, auth))
 
 
 def hub_config(acl=(ACL_Y,), tsets=(TSET_CBC,), policies=None, pfs='group14',
-               child_sa='per-acl-line'):
+               child_sa='per-acl-line', entry_extra=(), tail=''):
+    """entry_extra: more keys of the crypto map entry ('peer-identity: ...');
+    tail: more top-level sections (pki:), as written."""
     policies = policies or [policy(10, 'aes-cbc-256', 'sha256', 14)]
     names = [t.split(':')[0].strip() for t in tsets]
     return HUB_CONFIG.format(acl='\n'.join(acl), tsets='\n'.join(tsets),
                              policies='\n'.join(policies), tset_names=', '.join(names),
-                             pfs=pfs, child_sa=child_sa, psk=PSK)
+                             pfs=pfs, child_sa=child_sa, psk=PSK, tail=tail,
+                             entry_extra=''.join('        %s\n' % e for e in entry_extra))
 
 
-def conn(**kw):
-    """charon's side of the tunnel: gw's addresses and P's subnet, PSK."""
+def conn(conf=sw.psk_conf, **kw):
+    """charon's side of the tunnel: gw's addresses and P's subnet, PSK (conf:
+    sw.pubkey_conf for certificates; it ignores psk)."""
     args = dict(local_addrs=GW_OUT, remote_addrs=HUB_OUT, local_ts=NET_P,
                 remote_ts=[NET_Y], psk=PSK, ike_proposals='aes256-sha256-modp2048',
                 esp_proposals='aes256-sha256-modp2048', mobike=False)
     args.update(kw)
-    return sw.psk_conf(CONN, **args)
+    return conf(CONN, **args)
 
 
 # ---------------------------------------------------------------------------
@@ -283,6 +287,12 @@ class Hub:
 
 
 class Interop:
+    """The scenarios of this file; main(cls) runs those of a subclass."""
+    NAME = 'strongswan-ikev2'
+    SCENARIOS = '1,2,3,4,5,6,7,8'
+    # {command: what to install} beyond strongswan.missing_prerequisites().
+    TOOLS = {'iptables': 'scenario 6, the NAT: apt-get install iptables'}
+
     def __init__(self, checks, net, args):
         self.checks, self.net, self.args = checks, net, args
         self.n = build_network(net)
@@ -293,15 +303,17 @@ class Interop:
     def check(self, ok, what, detail=''):
         return self.checks.check(ok, what, detail)
 
-    def start(self, name, config_text, charon_conf, control_extra=(), charon_extra=()):
-        """A fresh hubsec and a fresh charon with these configs."""
+    def start(self, name, config_text, charon_conf, control_extra=(), charon_extra=(),
+              charon_creds=None):
+        """A fresh hubsec and a fresh charon with these configs (charon_creds:
+        Charon.load's)."""
         self.stop()
         self.hub = Hub(self, name, config_text, control_extra)
         self.hub.start()
         self.charon = sw.Charon(self.n['gw'], name='hssw-%d' % os.getpid(),
                                 extra_charon_lines=charon_extra)
         self.charon.start()
-        self.charon.load(charon_conf)
+        self.charon.load(charon_conf, creds=charon_creds)
 
     def stop(self):
         if self.charon is not None:
@@ -941,11 +953,15 @@ class Interop:
             hsnet.run(['iptables'] + rule, ns=rtr, check=False)
 
     # -------------------------------------------------------------------
+    def scenarios(self):
+        """{number: method} of the scenarios."""
+        return {'1': self.s1_hub_initiator, '2': self.s2_charon_initiator,
+                '3': self.s3_selectors, '4': self.s4_rekeys, '5': self.s5_dpd,
+                '6': self.s6_nat, '7': self.s7_child_collisions,
+                '8': self.s8_ike_collisions}
+
     def run(self, scenarios):
-        table = {'1': self.s1_hub_initiator, '2': self.s2_charon_initiator,
-                 '3': self.s3_selectors, '4': self.s4_rekeys, '5': self.s5_dpd,
-                 '6': self.s6_nat, '7': self.s7_child_collisions,
-                 '8': self.s8_ike_collisions}
+        table = self.scenarios()
         for s in scenarios:
             t0 = time.monotonic()
             failed0 = len(self.checks.failed)
@@ -964,33 +980,34 @@ class Interop:
             self.checks.info('scenario %s: %.1f s' % (s, time.monotonic() - t0))
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+def main(cls=Interop, doc=__doc__):
+    """Runs cls's scenarios (--scenarios, default cls.SCENARIOS); the exit status."""
+    ap = argparse.ArgumentParser(description=doc.split('\n\n')[0])
     ap.add_argument('--dataplane', required=True, help='hubsec-dataplane executable')
     ap.add_argument('--control', required=True, help='hubsec-control executable')
     ap.add_argument('--cli', required=True, help='hubsec-cli executable')
-    ap.add_argument('--scenarios', default='1,2,3,4,5,6,7,8')
+    ap.add_argument('--scenarios', default=cls.SCENARIOS)
     args = ap.parse_args()
     for a in ('dataplane', 'control', 'cli'):
         setattr(args, a, os.path.abspath(getattr(args, a)))
-    print('== strongswan-ikev2', flush=True)
-    checks = hsnet.Checks('strongswan-ikev2')
+    print('== %s' % cls.NAME, flush=True)
+    checks = hsnet.Checks(cls.NAME)
     net = None
     t = None
     try:
         hsnet.prerequisites(checks, tools=('ip', 'ping', 'ethtool', 'sysctl', 'tcpdump'),
                             executables=(args.dataplane, args.control, args.cli))
         missing = sw.missing_prerequisites()
-        if not shutil.which('iptables'):
-            missing.append('iptables not found (scenario 6, the NAT): apt-get install iptables')
+        missing += ['%s not found (%s)' % (tool, why) for tool, why in cls.TOOLS.items()
+                    if not shutil.which(tool)]
         if missing:
             for m in missing:
                 checks.check(False, 'setup', m)
             raise hsnet.Abort('prerequisites')
         remove_stale()
-        net = hsnet.Net('strongswan-ikev2')
+        net = hsnet.Net(cls.NAME)
         net.base = 'hssw%d' % os.getpid()
-        t = Interop(checks, net, args)
+        t = cls(checks, net, args)
         t.run([s.strip() for s in args.scenarios.split(',') if s.strip()])
     except hsnet.Abort:
         pass
