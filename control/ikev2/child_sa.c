@@ -35,10 +35,31 @@ child_state_name(enum child_state s)
 void
 child_sa_set_state(struct child_sa *c, enum child_state to)
 {
-	if (c->state == to)
+	/* Allowed transitions: from -> bit set of to (DESTROYING from anywhere). */
+#define B(s) (1u << (s))
+	static const uint32_t next[CHILD_STATE_MAX] = {
+		[CHILD_CREATED] = B(CHILD_INSTALLING) | B(CHILD_INSTALLED) | B(CHILD_REKEYED) |
+			B(CHILD_DELETING),
+		[CHILD_INSTALLING] = B(CHILD_INSTALLED) | B(CHILD_REKEYED) | B(CHILD_DELETING),
+		[CHILD_INSTALLED] = B(CHILD_REKEYING) | B(CHILD_REKEYED) | B(CHILD_DELETING),
+		[CHILD_REKEYING] = B(CHILD_INSTALLED) | B(CHILD_REKEYED) | B(CHILD_DELETING),
+		[CHILD_REKEYED] = B(CHILD_DELETING),
+		[CHILD_DELETING] = 0,
+		[CHILD_DESTROYING] = 0,
+	};
+	enum child_state from = c->state;
+
+	if (from == to)
 		return;
-	IKE_LOG(c->ike, DEBUG, "CHILD_SA %" PRIu32 " %s -> %s", c->uid,
-		child_state_name(c->state), child_state_name(to));
+	if (to != CHILD_DESTROYING && !(next[from] & B(to))) {
+		ike_count(c->ike->e, HS_IKEV2_C_STATE_REFUSED);
+		IKE_LOG(c->ike, ERR, "CHILD_SA %" PRIu32 " state %s -> %s refused (bug)", c->uid,
+			child_state_name(from), child_state_name(to));
+		return;
+	}
+#undef B
+	IKE_LOG(c->ike, DEBUG, "CHILD_SA %" PRIu32 " %s -> %s", c->uid, child_state_name(from),
+		child_state_name(to));
 	c->state = to;
 }
 

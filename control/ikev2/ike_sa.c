@@ -43,6 +43,7 @@ ike_sa_set_state(struct ike_sa *sa, enum ike_state to)
 	if (from == to)
 		return;
 	if (!(transitions[from] & BIT(to))) {
+		ike_count(sa->e, HS_IKEV2_C_STATE_REFUSED);
 		IKE_LOG(sa, ERR, "state %s -> %s refused (bug)", ike_state_name(from),
 			ike_state_name(to));
 		return;

@@ -199,7 +199,8 @@ int hs_ikev2_command(struct hs_ikev2 *e, const char *line, FILE *out, uint64_t n
 	X(HS_IKEV2_C_RX_FRAGMENTS, "rx-fragments")       /* SKF (RFC 7383) for an IKE SA */        \
 	X(HS_IKEV2_C_RX_REASSEMBLED, "rx-reassembled")   /* messages made whole */                 \
 	X(HS_IKEV2_C_RX_FRAGMENT_DROPPED, "rx-fragment-dropped") /* not kept (fragment.c) */       \
-	X(HS_IKEV2_C_TX_FRAGMENTS, "tx-fragments")       /* SKF sent, resends too */
+	X(HS_IKEV2_C_TX_FRAGMENTS, "tx-fragments")       /* SKF sent, resends too */        \
+	X(HS_IKEV2_C_STATE_REFUSED, "state-change-refused") /* not in the table: a bug */
 enum hs_ikev2_counter { HS_IKEV2_COUNTERS(HS_ENUM_ITEM) HS_IKEV2_C_MAX };
 
 const char *hs_ikev2_counter_name(enum hs_ikev2_counter c);
