@@ -67,7 +67,8 @@ ike_msg_id_next(struct hs_ikev2 *e)
 int
 ike_random(void *buf, size_t len)
 {
-	return RAND_bytes(buf, (int)len) == 1 ? 0 : -EIO;
+	/* Public values (SPIs, nonces, jitter): from the batched pool, one syscall in many. */
+	return hs_ike_random(buf, len);
 }
 
 struct hs_ikev2 *
@@ -110,7 +111,8 @@ hs_ikev2_new(const struct hs_config *cfg, const struct hs_ikev2_io *io,
 		errno = EINVAL;
 		return NULL;
 	}
-	if (ike_random(e->cookie_secret, sizeof(e->cookie_secret)) != 0) {
+	/* A secret: OpenSSL's private generator, not the pool of public values. */
+	if (RAND_priv_bytes(e->cookie_secret, (int)sizeof(e->cookie_secret)) != 1) {
 		free(e);
 		errno = EIO;
 		return NULL;

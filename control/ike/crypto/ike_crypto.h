@@ -16,7 +16,8 @@
  *
  * Files: ike_crypto_alg.c (algorithm properties), ike_crypto_prf.c (PRF,
  * prf+), ike_crypto_keys.c (SKEYSEED, SK_*, KEYMAT), ike_crypto_dh.c,
- * ike_crypto_sk.c (SK payload), ike_crypto_auth.c (AUTH, signatures).
+ * ike_crypto_sk.c (SK payload), ike_crypto_auth.c (AUTH, signatures),
+ * ike_crypto_rand.c (random bytes for public values).
  */
 #ifndef HS_IKE_CRYPTO_H
 #define HS_IKE_CRYPTO_H
@@ -90,6 +91,14 @@ int hs_ike_encr_key_len(const struct hs_ike_suite *s);
  * 0, -ENOTSUP (unknown algorithm or key size) or -EINVAL (bad combination).
  */
 int hs_ike_suite_check(const struct hs_ike_suite *s, enum hs_ike_proto proto);
+
+/* --- random bytes (ike_crypto_rand.c) --- */
+
+/*
+ * len random bytes from OpenSSL's public DRBG, for public values (SPIs,
+ * nonces, IVs, jitter), drawn in batches; never for private keys. 0, -EIO.
+ */
+int hs_ike_random(void *buf, size_t len);
 
 /* --- PRF and prf+ (ike_crypto_prf.c) --- */
 
@@ -283,7 +292,7 @@ size_t hs_ike_sk_len(const struct hs_ike_sk *sk, size_t plain_len);
  *     (RFC 7296 §3.14: from the IKE header through the encrypted data);
  *   AES-GCM: the GCM tag over AAD = aad and the ciphertext, nonce =
  *     salt | IV (RFC 5282 §5.1, §4); the IV itself is not in the AAD.
- * IVs come from RAND_bytes for both modes: CBC needs an unpredictable IV
+ * IVs come from hs_ike_random for both modes: CBC needs an unpredictable IV
  * (§3.14); for GCM a random 8-byte IV is chosen over a counter (RFC 5282
  * §3.1 allows either) because a counter restarts when the context is rebuilt
  * from the keys, which would reuse nonces; two equal random IVs among n

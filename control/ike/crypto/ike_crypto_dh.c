@@ -8,6 +8,12 @@
  * zero-padded to the prime's length (RFC 7296 §3.4, §2.14); ECP public values
  * are x | y without the 0x04 prefix of SEC 1, the shared secret is x only
  * (RFC 5903 §7, §9); X25519 values are the 32 bytes of RFC 7748.
+ *
+ * Cost: OpenSSL builds an EC_GROUP (Montgomery constants, a modular inverse)
+ * each time a key is made or imported by group name, which in an IKE set-up
+ * cost about as much as the scalar multiplications. So each group gets, once
+ * (struct tmpl), a key-generation context made from its parameters and a
+ * key object that takes each peer's value in turn.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -43,6 +49,22 @@ static const struct group groups[] = {
 	{ HS_IKE_DH_ECP521, ECP, "EC", "P-521", 132, 66 },
 	{ HS_IKE_DH_CURVE25519, ECX, "X25519", NULL, 32, 32 },
 };
+
+/*
+ * Per group, made on first use and kept for the life of the process (the
+ * control process runs IKE on one thread). It holds public values only: the
+ * scratch peer key gets the peer's value anew for each derivation, which
+ * spares a key object per exchange.
+ */
+struct tmpl {
+	bool ready;
+	EVP_PKEY_CTX *gen;   /* makes every key pair of the group */
+	EVP_PKEY *peer;	     /* the peer's public value, of the last derivation */
+	EVP_PKEY_CTX *check; /* ECP: validates peer */
+	BIGNUM *p_less_1;    /* MODP: p - 1, for the range check */
+};
+
+static struct tmpl tmpls[HS_ARRAY_SIZE(groups)];
 
 struct hs_ike_dh_key {
 	const struct group *g;
@@ -99,6 +121,71 @@ static bool
 push_group(OSSL_PARAM_BLD *bld, const struct group *g)
 {
 	return OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, g->name, 0) == 1;
+}
+
+/* X25519 has no parameters: its scratch peer starts as the base point u = 9. */
+static const uint8_t x25519_base[32] = { 9 };
+
+/* The group's domain parameters as a key without a value; NULL for X25519. */
+static EVP_PKEY *
+params_of(const struct group *g)
+{
+	OSSL_PARAM_BLD *bld;
+	EVP_PKEY *params = NULL;
+
+	if (g->kind == ECX)
+		return NULL;
+	bld = OSSL_PARAM_BLD_new();
+	if (bld != NULL && push_group(bld, g))
+		params = from_params(g->type, bld, EVP_PKEY_KEY_PARAMETERS);
+	OSSL_PARAM_BLD_free(bld);
+	return params;
+}
+
+static bool
+tmpl_init(struct tmpl *t, const struct group *g)
+{
+	EVP_PKEY *params = params_of(g);
+	bool ok;
+
+	if (g->kind == ECX) {
+		t->gen = EVP_PKEY_CTX_new_from_name(NULL, g->type, NULL);
+		t->peer = EVP_PKEY_new_raw_public_key_ex(NULL, g->type, NULL, x25519_base,
+			sizeof(x25519_base));
+	} else if (params != NULL) {
+		/* From params: each key gets a copy of the group, not one built from its name. */
+		t->gen = EVP_PKEY_CTX_new_from_pkey(NULL, params, NULL);
+		t->peer = EVP_PKEY_dup(params);
+	}
+	if (g->kind == ECP && t->peer != NULL)
+		t->check = EVP_PKEY_CTX_new_from_pkey(NULL, t->peer, NULL);
+	ok = t->gen != NULL && EVP_PKEY_keygen_init(t->gen) == 1 && t->peer != NULL &&
+		(g->kind != ECP || t->check != NULL);
+	if (ok && g->kind == MODP)
+		ok = EVP_PKEY_get_bn_param(params, OSSL_PKEY_PARAM_FFC_P, &t->p_less_1) == 1 &&
+			BN_sub_word(t->p_less_1, 1) == 1;
+	EVP_PKEY_free(params); /* gen holds its own reference */
+	return ok;
+}
+
+/* The group's template, or NULL when OpenSSL could not make it (tried again later). */
+static struct tmpl *
+tmpl_of(const struct group *g)
+{
+	struct tmpl *t = &tmpls[g - groups];
+
+	if (t->ready)
+		return t;
+	if (tmpl_init(t, g)) {
+		t->ready = true;
+		return t;
+	}
+	EVP_PKEY_CTX_free(t->gen);
+	EVP_PKEY_CTX_free(t->check);
+	EVP_PKEY_free(t->peer);
+	BN_free(t->p_less_1);
+	memset(t, 0, sizeof(*t));
+	return NULL;
 }
 
 /* Our public value in wire format, into dh->pub. */
@@ -158,7 +245,7 @@ int
 hs_ike_dh_new(struct hs_ike_dh_key **out, enum hs_ike_dh group)
 {
 	const struct group *g = group_of(group);
-	EVP_PKEY_CTX *ctx;
+	const struct tmpl *t;
 	EVP_PKEY *key = NULL;
 
 	if (out == NULL)
@@ -166,14 +253,12 @@ hs_ike_dh_new(struct hs_ike_dh_key **out, enum hs_ike_dh group)
 	*out = NULL;
 	if (g == NULL)
 		return -ENOTSUP;
-	ctx = EVP_PKEY_CTX_new_from_name(NULL, g->type, NULL);
-	if (ctx == NULL || EVP_PKEY_keygen_init(ctx) != 1 ||
-		(g->name != NULL && EVP_PKEY_CTX_set_group_name(ctx, g->name) != 1) ||
-		EVP_PKEY_generate(ctx, &key) != 1) {
+	t = tmpl_of(g);
+	/* One context makes every key pair of the group: OpenSSL allows its reuse. */
+	if (t == NULL || EVP_PKEY_generate(t->gen, &key) != 1) {
 		EVP_PKEY_free(key);
 		key = NULL;
 	}
-	EVP_PKEY_CTX_free(ctx);
 	return wrap(out, g, key);
 }
 
@@ -278,78 +363,73 @@ hs_ike_dh_pub(const struct hs_ike_dh_key *dh, size_t *len)
 	return dh->pub;
 }
 
-/* The peer's MODP value as a key, after 1 < y < p-1 (RFC 6989 §2.2). */
+/* The scratch peer key with the peer's value v (as on the wire, but ECP's 0x04). */
 static EVP_PKEY *
-peer_modp(const struct hs_ike_dh_key *dh, const uint8_t *v, size_t len, const char **why)
+set_peer(struct tmpl *t, const uint8_t *v, size_t len)
 {
-	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
-	BIGNUM *y = BN_bin2bn(v, (int)len, NULL), *p = NULL;
+	return EVP_PKEY_set1_encoded_public_key(t->peer, v, len) == 1 ? t->peer : NULL;
+}
+
+/* The peer's MODP value, after 1 < y < p-1 (RFC 6989 §2.2). */
+static EVP_PKEY *
+peer_modp(struct tmpl *t, const uint8_t *v, size_t len, const char **why)
+{
+	BIGNUM *y = BN_bin2bn(v, (int)len, NULL);
 	EVP_PKEY *key = NULL;
 
-	if (bld == NULL || y == NULL ||
-		EVP_PKEY_get_bn_param(dh->key, OSSL_PKEY_PARAM_FFC_P, &p) != 1 ||
-		BN_sub_word(p, 1) != 1)
-		goto out;
+	if (y == NULL)
+		return NULL;
 	/*
 	 * With a safe prime, y in (1, p-1) can only be in the subgroup of
 	 * order q or 2q: the range check is all RFC 6989 §2.2 asks, and it
 	 * spares a full-size exponentiation per KE payload.
 	 */
-	if (BN_cmp(y, BN_value_one()) <= 0 || BN_cmp(y, p) >= 0) {
+	if (BN_cmp(y, BN_value_one()) <= 0 || BN_cmp(y, t->p_less_1) >= 0)
 		*why = "MODP public value not in 2..p-2";
-		goto out;
-	}
-	if (push_group(bld, dh->g) &&
-		OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PUB_KEY, y) == 1)
-		key = from_params(dh->g->type, bld, EVP_PKEY_PUBLIC_KEY);
-out:
+	else
+		key = set_peer(t, v, len); /* big-endian, the prime's length: as on the wire */
 	BN_free(y);
-	BN_free(p);
-	OSSL_PARAM_BLD_free(bld);
 	return key;
 }
 
 /*
- * The peer's ECP point x | y as a key, checked to be on the curve and not the
- * point at infinity: all RFC 6989 §2.3 asks for curves of cofactor 1, which
- * is what EVP_PKEY_public_check_quick() does for EC.
+ * The peer's ECP point x | y, checked to be on the curve and not the point at
+ * infinity: all RFC 6989 §2.3 asks for curves of cofactor 1, which is what
+ * EVP_PKEY_public_check_quick() does for EC (OpenSSL also refuses a point off
+ * the curve when it is set).
  */
 static EVP_PKEY *
-peer_ecp(const struct hs_ike_dh_key *dh, const uint8_t *v, size_t len, const char **why)
+peer_ecp(struct tmpl *t, const uint8_t *v, size_t len, const char **why)
 {
-	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
 	uint8_t pt[1 + HS_IKE_DH_PUB_MAX];
-	EVP_PKEY_CTX *ctx = NULL;
-	EVP_PKEY *key = NULL;
+	EVP_PKEY *key;
 
 	pt[0] = POINT_CONVERSION_UNCOMPRESSED;
 	memcpy(pt + 1, v, len);
-	if (bld != NULL && push_group(bld, dh->g) &&
-		OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pt, 1 + len) == 1)
-		key = from_params(dh->g->type, bld, EVP_PKEY_PUBLIC_KEY);
-	if (key != NULL)
-		ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
-	if (ctx == NULL || EVP_PKEY_public_check_quick(ctx) != 1) {
+	key = set_peer(t, pt, 1 + len);
+	if (key == NULL || EVP_PKEY_public_check_quick(t->check) != 1) {
 		*why = "ECP public value is not a point on the curve";
-		EVP_PKEY_free(key);
-		key = NULL;
+		return NULL;
 	}
-	EVP_PKEY_CTX_free(ctx);
-	OSSL_PARAM_BLD_free(bld);
 	return key;
 }
 
+/* The peer's value as a key, valid until the next call for the group; NULL on failure. */
 static EVP_PKEY *
 peer_key(const struct hs_ike_dh_key *dh, const uint8_t *v, size_t len, const char **why)
 {
+	struct tmpl *t = tmpl_of(dh->g);
+
+	if (t == NULL)
+		return NULL;
 	switch (dh->g->kind) {
 	case MODP:
-		return peer_modp(dh, v, len, why);
+		return peer_modp(t, v, len, why);
 	case ECP:
-		return peer_ecp(dh, v, len, why);
+		return peer_ecp(t, v, len, why);
 	case ECX:
 		/* Every 32-byte string is a valid X25519 input (RFC 7748 §5). */
-		return EVP_PKEY_new_raw_public_key_ex(NULL, dh->g->type, NULL, v, len);
+		return set_peer(t, v, len);
 	}
 	return NULL;
 }
@@ -414,12 +494,10 @@ hs_ike_dh_compute(const struct hs_ike_dh_key *dh, const uint8_t *peer, size_t pe
 		return -EINVAL;
 	}
 	pk = peer_key(dh, peer, peer_len, &reason);
-	if (pk == NULL) {
+	if (pk == NULL)
 		rc = reason != NULL ? -EINVAL : -EIO;
-	} else {
+	else
 		rc = derive(dh, pk, secret, &reason);
-		EVP_PKEY_free(pk);
-	}
 	if (rc == 0)
 		*secret_len = dh->g->secret_len;
 	else

@@ -10,12 +10,10 @@
  * authenticated is documented at hs_ike_sk_encrypt() in ike_crypto.h.
  */
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include "hs_common.h"
 #include "ike_crypto.h"
@@ -95,24 +93,23 @@ hs_ike_sk_len(const struct hs_ike_sk *sk, size_t plain_len)
 	return sk->iv_len + padded_len(sk, plain_len) + sk->icv_len;
 }
 
-/* The cipher by name, fetched once per name (fetching per message cost more than AES). */
+/* The cipher of sk, fetched once per mode and key size: per message it cost more than AES. */
 static EVP_CIPHER *
-cipher_fetch(const char *name)
+cipher_of(const struct hs_ike_sk *sk)
 {
-	static struct {
-		char name[16];
-		EVP_CIPHER *c;
-	} cache[8];
-	unsigned int i;
+	static const char *const names[2][3] = {
+		{ "AES-128-CBC", "AES-192-CBC", "AES-256-CBC" },
+		{ "AES-128-GCM", "AES-192-GCM", "AES-256-GCM" },
+	};
+	static EVP_CIPHER *cache[2][3];
+	unsigned int m = is_gcm(sk) ? 1 : 0, k = (sk->key_len - 16u) / 8u;
 
-	for (i = 0; i < HS_ARRAY_SIZE(cache) && cache[i].c != NULL; i++)
-		if (strcmp(cache[i].name, name) == 0)
-			return cache[i].c;
-	if (i == HS_ARRAY_SIZE(cache))
+	/* 16, 24 or 32 bytes: hs_ike_encr_key_len() allows no other. */
+	if (sk->key_len < 16 || sk->key_len % 8 != 0 || k >= HS_ARRAY_SIZE(names[0]))
 		return NULL;
-	cache[i].c = EVP_CIPHER_fetch(NULL, name, NULL);
-	snprintf(cache[i].name, sizeof(cache[i].name), "%s", name);
-	return cache[i].c;
+	if (cache[m][k] == NULL)
+		cache[m][k] = EVP_CIPHER_fetch(NULL, names[m][k], NULL);
+	return cache[m][k];
 }
 
 /* A cipher context keyed for sk with this IV (GCM: the 8 explicit bytes). */
@@ -120,13 +117,10 @@ static EVP_CIPHER_CTX *
 cipher_new(const struct hs_ike_sk *sk, const uint8_t *iv, int enc)
 {
 	uint8_t nonce[GCM_NONCE_LEN];
+	EVP_CIPHER *c = cipher_of(sk);
 	EVP_CIPHER_CTX *ctx = NULL;
-	EVP_CIPHER *c;
-	char name[16];
 	bool ok;
 
-	snprintf(name, sizeof(name), "AES-%u-%s", sk->key_len * 8u, is_gcm(sk) ? "GCM" : "CBC");
-	c = cipher_fetch(name);
 	if (c != NULL)
 		ctx = EVP_CIPHER_CTX_new();
 	if (ctx != NULL && is_gcm(sk)) {
@@ -222,7 +216,7 @@ hs_ike_sk_encrypt(const struct hs_ike_sk *sk, const uint8_t *aad, size_t aad_len
 	ct_len = padded_len(sk, plain_len);
 	pad = (uint8_t)(ct_len - plain_len - 1);
 	trailer[pad] = pad;
-	if (RAND_bytes(out, sk->iv_len) != 1)
+	if (hs_ike_random(out, sk->iv_len) != 0)
 		goto out;
 	ctx = cipher_new(sk, out, 1);
 	if (ctx == NULL)
