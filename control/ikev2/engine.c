@@ -338,6 +338,7 @@ hs_ikev2_tick(struct hs_ikev2 *e, uint64_t now_ms)
 		next = sa->next;
 		timers_sa(sa, now_ms);
 	}
+	ike_sa_supersede_due(e);
 	kept_expire(e);
 	ike_reap(e);
 }

@@ -367,3 +367,86 @@ ike_sa_adopt(struct ike_sa *nsa, struct ike_sa *old)
 	nsa->frag = old->frag;
 	old->rekeyed_to = nsa->uid;
 }
+
+static bool
+ts_lists_equal(const struct ts_list *a, const struct ts_list *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (unsigned int i = 0; i < a->n; i++) {
+		const struct hs_ike_ts *x = &a->ts[i], *y = &b->ts[i];
+
+		if (x->type != y->type || x->proto != y->proto || x->start_port != y->start_port ||
+			x->end_port != y->end_port || !hs_addr_equal(&x->start, &y->start) ||
+			!hs_addr_equal(&x->end, &y->end))
+			return false;
+	}
+	return true;
+}
+
+/* Every live child of old has one with the same selectors in nsa. */
+static bool
+children_covered(const struct ike_sa *old, const struct ike_sa *nsa)
+{
+	for (const struct child_sa *c = old->children; c != NULL; c = c->next) {
+		bool found = false;
+
+		if (c->state == CHILD_REKEYED || c->state == CHILD_DELETING)
+			continue;
+		for (const struct child_sa *n = nsa->children; n != NULL && !found; n = n->next)
+			found = n->state == CHILD_INSTALLED &&
+				ts_lists_equal(&c->ts_local, &n->ts_local) &&
+				ts_lists_equal(&c->ts_remote, &n->ts_remote);
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+static bool
+same_peer(const struct ike_sa *a, const struct ike_sa *b)
+{
+	return a != b && a->authenticated && b->authenticated &&
+	       a->peer_id_type == b->peer_id_type && strcmp(a->peer_id, b->peer_id) == 0 &&
+	       hs_addr_equal(&a->path.remote, &b->path.remote);
+}
+
+unsigned int
+ike_sa_peer_restarted(struct ike_sa *sa, bool initial_contact)
+{
+	unsigned int n = 0;
+	struct ike_sa *o;
+
+again:
+	for (o = sa->e->sas; o != NULL; o = o->next) {
+		if ((o->state != IKE_ESTABLISHED && o->state != IKE_REKEYING) || !same_peer(o, sa))
+			continue;
+		if (!initial_contact &&
+			(o->established_ms > sa->established_ms || !children_covered(o, sa)))
+			continue;
+		if (initial_contact)
+			IKE_LOG(o, NOTICE, "the peer restarted (INITIAL_CONTACT on IKE_SA %" PRIu64
+				"): deleting this IKE SA and its child SAs", sa->uid);
+		else
+			IKE_LOG(o, NOTICE, "superseded by IKE_SA %" PRIu64 " with the same peer and "
+				"child SAs (it restarted without INITIAL_CONTACT): deleting this IKE SA "
+				"and its child SAs", sa->uid);
+		ike_sa_destroy(o, true);
+		n++;
+		goto again; /* the list changed */
+	}
+	return n;
+}
+
+void
+ike_sa_supersede_due(struct hs_ikev2 *e)
+{
+again:
+	for (struct ike_sa *sa = e->sas; sa != NULL; sa = sa->next) {
+		if (sa->supersede_ms == 0 || e->now < sa->supersede_ms)
+			continue;
+		sa->supersede_ms = 0;
+		if (sa->state == IKE_ESTABLISHED && ike_sa_peer_restarted(sa, false) > 0)
+			goto again;
+	}
+}

@@ -237,6 +237,8 @@ struct ike_sa {
 	uint64_t rekey_ms, expire_ms, dpd_ms, destroy_ms, keepalive_ms;
 	uint32_t lifetime_sec;
 	struct child_sa *children;
+	/* Set up without INITIAL_CONTACT: when to look for the older SAs it replaces. */
+	uint64_t supersede_ms;
 	/* IKE rekey: the SA this one replaced / replaces. */
 	uint64_t rekeyed_to; /* uid of the new IKE SA */
 	/*
@@ -377,6 +379,17 @@ void ike_sa_set_state(struct ike_sa *sa, enum ike_state to);
 struct ike_sa *ike_sa_find(struct hs_ikev2 *e, uint64_t our_spi);
 /* An IKE SA in state at least CONNECTING and at most ESTABLISHED with this peer. */
 struct ike_sa *ike_sa_find_peer(struct hs_ikev2 *e, const struct hs_addr *peer);
+/*
+ * The peer of sa (the same authenticated identity from the same address)
+ * lost its state: with INITIAL_CONTACT (§2.4) every other IKE SA with it
+ * goes, with its child SAs, at once; without it (a restart that keeps the
+ * tunnels, as hubsec-control's resync) only the older IKE SAs whose every
+ * live child SA has one with the same selectors in sa. Nothing is sent to
+ * the peer about them: it no longer has them. Returns how many went.
+ */
+unsigned int ike_sa_peer_restarted(struct ike_sa *sa, bool initial_contact);
+/* hs_ikev2_tick: the supersede checks that are due (sa->supersede_ms). */
+void ike_sa_supersede_due(struct hs_ikev2 *e);
 /* Rehash after our SPI changed (responder: chosen in IKE_SA_INIT). */
 void ike_sa_rehash(struct ike_sa *sa, uint64_t old_spi);
 /* A responder SA of this peer with this initiator SPI (a retransmitted IKE_SA_INIT), or NULL. */

@@ -192,6 +192,15 @@ auth_respond(struct ike_sa *sa, const struct hs_ike_msg *m)
 		return;
 	}
 	established(sa);
+	/*
+	 * §2.4: the peer forgot its other IKE SAs with us, so do we (their child
+	 * SAs leave the dataplane before the new ones come in). Without
+	 * INITIAL_CONTACT, older ones that this one duplicates go after a grace.
+	 */
+	if (hs_ike_msg_find_notify(m, HS_IKE_N_INITIAL_CONTACT) != NULL)
+		ike_sa_peer_restarted(sa, true);
+	else
+		sa->supersede_ms = sa->e->now + IKE_KEPT_GRACE_MS;
 	/* A child refused here still leaves the IKE SA up: the notify says why. */
 	child_respond_payloads(sa, m, r, NULL, 0);
 	ike_send_response(sa, r);

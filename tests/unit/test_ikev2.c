@@ -759,7 +759,7 @@ test_restart_resync(void)
 	CU_ASSERT_EQUAL_FATAL(A.e->n_sas, 1);
 	CU_ASSERT_EQUAL(only_sa(&A)->state, IKE_ESTABLISHED);
 	CU_ASSERT_EQUAL(n_children(only_sa(&A), CHILD_INSTALLED), 2);
-	/* No INITIAL_CONTACT: B keeps the old IKE SA (its DPD will retire it). */
+	/* No INITIAL_CONTACT: B keeps the old IKE SA for the grace time. */
 	CU_ASSERT_EQUAL(B.e->n_sas, 2);
 	/* Each new pair replaced a kept outbound SA in one store. */
 	for (unsigned int i = first_new; i < A.n_sas; i++) {
@@ -772,6 +772,45 @@ test_restart_resync(void)
 	for (unsigned int i = 0; i < n; i++)
 		CU_ASSERT_TRUE(deleted(&A, kept[i].spi, kept[i].dir));
 	CU_ASSERT_EQUAL(A.e->n_kept, 0);
+	/* Then B drops the old IKE SA the new one duplicates, with its SAs, telling no one. */
+	hs_ikev2_tick(B.e, now);
+	CU_ASSERT_EQUAL(B.e->n_sas, 1);
+	CU_ASSERT_EQUAL(B.n_out, 0);
+	for (unsigned int i = 0; i < n; i += 2) {
+		CU_ASSERT_TRUE(deleted(&B, kept[i].spi, HS_SA_OUT)); /* A's old inbound */
+		CU_ASSERT_TRUE(deleted(&B, kept[i + 1].spi, HS_SA_IN));
+	}
+	check_pairs();
+	teardown();
+}
+
+/* A peer that really restarted says INITIAL_CONTACT: its old IKE SA goes at once (§2.4). */
+static void
+test_initial_contact(void)
+{
+	struct setup s = { .b_line2 = true };
+	struct hs_ikev2_io io = { .ctx = &A, .send = io_send, .sa = io_sa, .log = io_log };
+	uint32_t old_in[2], old_out[2];
+	unsigned int k = 0;
+
+	setup(&s);
+	establish();
+	run();
+	for (struct child_sa *c = only_sa(&B)->children; c != NULL && k < 2; c = c->next, k++)
+		old_in[k] = c->spi_in, old_out[k] = c->spi_out;
+	CU_ASSERT_EQUAL_FATAL(k, 2);
+	hs_ikev2_free(A.e); /* rebooted: its SAs are gone, the dataplane's too */
+	A.e = hs_ikev2_new(A.cfg, &io, NULL);
+	A.n_out = 0;
+	CU_ASSERT_EQUAL_FATAL(hs_ikev2_initiate(A.e, "m", 1, now), 0);
+	run();
+	CU_ASSERT_EQUAL(B.e->n_sas, 1);
+	CU_ASSERT_EQUAL(only_sa(&B)->state, IKE_ESTABLISHED);
+	CU_ASSERT_EQUAL(n_children(only_sa(&B), CHILD_INSTALLED), 2);
+	for (k = 0; k < 2; k++) {
+		CU_ASSERT_TRUE(deleted(&B, old_in[k], HS_SA_IN));
+		CU_ASSERT_TRUE(deleted(&B, old_out[k], HS_SA_OUT));
+	}
 	check_pairs();
 	teardown();
 }
@@ -1953,6 +1992,7 @@ main(void)
 	CU_add_test(s, "COOKIE under load", test_cookie);
 	CU_add_test(s, "delete IKE SA", test_delete_ike);
 	CU_add_test(s, "restart: kept SAs replaced", test_restart_resync);
+	CU_add_test(s, "INITIAL_CONTACT: the old IKE SA goes", test_initial_contact);
 	CU_add_test(s, "malformed input", test_malformed);
 	CU_add_test(s, "fragments: IKE_AUTH, CREATE_CHILD_SA, rekeys", test_frag_exchanges);
 	CU_add_test(s, "fragments: out of order, duplicates", test_frag_out_of_order);
