@@ -112,7 +112,11 @@ auth_add_ours(struct ike_sa *sa, struct hs_ike_msg *m, uint8_t id_pl)
 					 "config)");
 			return -EACCES;
 		}
+		rc = -ENODATA;
+	}
+	if (rc == -ENODATA) {
 		address_id(&sa->path.local, &type, body + 4, &len);
+		rc = 0;
 	}
 	if (rc != 0)
 		return -EACCES;

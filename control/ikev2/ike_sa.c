@@ -368,22 +368,6 @@ ike_sa_adopt(struct ike_sa *nsa, struct ike_sa *old)
 	old->rekeyed_to = nsa->uid;
 }
 
-static bool
-ts_lists_equal(const struct ts_list *a, const struct ts_list *b)
-{
-	if (a->n != b->n)
-		return false;
-	for (unsigned int i = 0; i < a->n; i++) {
-		const struct hs_ike_ts *x = &a->ts[i], *y = &b->ts[i];
-
-		if (x->type != y->type || x->proto != y->proto || x->start_port != y->start_port ||
-			x->end_port != y->end_port || !hs_addr_equal(&x->start, &y->start) ||
-			!hs_addr_equal(&x->end, &y->end))
-			return false;
-	}
-	return true;
-}
-
 /* Every live child of old has one with the same selectors in nsa. */
 static bool
 children_covered(const struct ike_sa *old, const struct ike_sa *nsa)
@@ -395,8 +379,8 @@ children_covered(const struct ike_sa *old, const struct ike_sa *nsa)
 			continue;
 		for (const struct child_sa *n = nsa->children; n != NULL && !found; n = n->next)
 			found = n->state == CHILD_INSTALLED &&
-				ts_lists_equal(&c->ts_local, &n->ts_local) &&
-				ts_lists_equal(&c->ts_remote, &n->ts_remote);
+				ts_list_equal(&c->ts_local, &n->ts_local) &&
+				ts_list_equal(&c->ts_remote, &n->ts_remote);
 		if (!found)
 			return false;
 	}

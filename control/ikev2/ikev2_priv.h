@@ -573,6 +573,8 @@ int ts_accept(const struct child_cfg *asked, const struct hs_ike_pl_ts *tsi,
 unsigned int ts_to_msg(const struct ts_list *local, const struct ts_list *remote,
 	struct hs_msg_ts *out, unsigned int max);
 const char *ts_list_format(const struct ts_list *l, char *buf, size_t len);
+/* Whether two lists hold the same selectors in the same order. */
+bool ts_list_equal(const struct ts_list *a, const struct ts_list *b);
 
 /* auth.c */
 /*
@@ -608,7 +610,7 @@ struct ike_pki;
 /* Parse cfg->pki into e->pki; 0 also without one; -EINVAL logged. */
 int pki_load(struct hs_ikev2 *e);
 void pki_free(struct hs_ikev2 *e);
-/* Our ID of the configured kind (address: the IKE SA's local address). */
+/* Our ID of the configured kind; -ENODATA when that is our address (the caller's). */
 int pki_id_ours(const struct ike_sa *sa, uint8_t *type, uint8_t *data, size_t cap, uint16_t *len);
 /* CERT payloads (ours, then the intermediates), and a CERTREQ naming our CAs. */
 int pki_add_certs(struct hs_ikev2 *e, struct hs_ike_msg *m);

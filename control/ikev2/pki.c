@@ -208,14 +208,8 @@ pki_id_ours(const struct ike_sa *sa, uint8_t *type, uint8_t *data, size_t cap, u
 
 	if (p == NULL)
 		return -ENOENT;
-	if (p->id_len == 0) { /* identity: address */
-		const struct hs_addr *a = &sa->path.local;
-
-		*type = a->family == AF_INET ? HS_IKE_ID_IPV4_ADDR : HS_IKE_ID_IPV6_ADDR;
-		*len = a->family == AF_INET ? 4 : 16;
-		memcpy(data, a->family == AF_INET ? a->v4 : a->v6, *len);
-		return 0;
-	}
+	if (p->id_len == 0)
+		return -ENODATA; /* identity: address, as with PSKs */
 	if (p->id_len > cap)
 		return -ENOSPC;
 	*type = p->id_type;

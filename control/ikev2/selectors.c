@@ -45,6 +45,17 @@ ts_equal(const struct hs_ike_ts *a, const struct hs_ike_ts *b)
 		hs_addr_equal(&a->end, &b->end);
 }
 
+bool
+ts_list_equal(const struct ts_list *a, const struct ts_list *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (unsigned int i = 0; i < a->n; i++)
+		if (!ts_equal(&a->ts[i], &b->ts[i]))
+			return false;
+	return true;
+}
+
 static void
 list_add(struct ts_list *l, const struct hs_ike_ts *ts)
 {

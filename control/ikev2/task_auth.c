@@ -46,7 +46,7 @@ tell_auth_failed(struct ike_sa *sa)
 	ike_msg_start(sa, m, HS_IKE_INFORMATIONAL, false, sa->tx_next);
 	if (hs_ike_msg_add_notify(m, 0, NULL, 0, HS_IKE_N_AUTHENTICATION_FAILED, NULL, 0) == 0 &&
 		ike_msg_seal(sa, m, sa->e->out, sizeof(sa->e->out), &len) == 0)
-		ike_send_raw(sa->e, &sa->path, sa->e->out, len);
+		ike_send_sealed(sa, sa->e->out, len);
 }
 
 static int

@@ -89,6 +89,16 @@ hs_cfg_err(struct hs_cfg_ctx *c, const struct hs_cfg_node *n, const char *path, 
 	va_end(ap);
 }
 
+int
+hs_cfg_open(struct hs_cfg_ctx *c, const char *path, char *full, size_t size)
+{
+	if (path[0] == '/' || c->dir == NULL)
+		snprintf(full, size, "%s", path);
+	else
+		snprintf(full, size, "%s/%s", c->dir, path);
+	return open(full, O_RDONLY | O_CLOEXEC);
+}
+
 struct hs_config_mark
 hs_cfg_mark(const struct hs_cfg_node *n)
 {

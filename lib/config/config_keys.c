@@ -5,7 +5,6 @@
  * say what is wrong with it (length, characters) and where, never what it is.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -41,11 +40,7 @@ read_key_file(struct hs_cfg_ctx *c, const struct hs_cfg_node *n, const char *pat
 
 	if (hs_cfg_text(c, n, path, k->key_file, sizeof(k->key_file)) < 0)
 		return;
-	if (k->key_file[0] == '/' || c->dir == NULL)
-		snprintf(full, sizeof(full), "%s", k->key_file);
-	else
-		snprintf(full, sizeof(full), "%s/%s", c->dir, k->key_file);
-	fd = open(full, O_RDONLY | O_CLOEXEC);
+	fd = hs_cfg_open(c, k->key_file, full, sizeof(full));
 	if (fd < 0) {
 		hs_cfg_err(c, n, path, "cannot read key file '%s': %s", full, strerror(errno));
 		return;

@@ -9,7 +9,6 @@
  * name a format problem, never key material).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,11 +64,7 @@ read_pem(struct hs_cfg_ctx *c, const struct hs_cfg_node *n, const char *path,
 	f->mark = hs_cfg_mark(n);
 	if (hs_cfg_text(c, n, path, f->path, sizeof(f->path)) < 0)
 		return -EINVAL;
-	if (f->path[0] == '/' || c->dir == NULL)
-		snprintf(full, sizeof(full), "%s", f->path);
-	else
-		snprintf(full, sizeof(full), "%s/%s", c->dir, f->path);
-	fd = open(full, O_RDONLY | O_CLOEXEC);
+	fd = hs_cfg_open(c, f->path, full, sizeof(full));
 	if (fd < 0 || fstat(fd, &st) != 0) {
 		hs_cfg_err(c, n, path, "cannot read '%s': %s", full, strerror(errno));
 		if (fd >= 0)

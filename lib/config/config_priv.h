@@ -128,6 +128,13 @@ void hs_cfg_validate(struct hs_cfg_ctx *c);
 void hs_cfg_validate_static_sas(struct hs_cfg_ctx *c);
 void hs_cfg_validate_pki(struct hs_cfg_ctx *c);
 
+/*
+ * Open a file the config names (key-file, pki files) for reading: path is
+ * relative to the config file's directory unless absolute; full gets the
+ * path opened, for messages. The fd, or -1 with errno.
+ */
+int hs_cfg_open(struct hs_cfg_ctx *c, const char *path, char *full, size_t size);
+
 /* Allocate n zeroed elements (n may be 0: returns NULL, not an error). */
 void *hs_cfg_calloc(struct hs_cfg_ctx *c, const struct hs_cfg_node *n, size_t count,
 	size_t size);
