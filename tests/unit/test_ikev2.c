@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include <CUnit/Basic.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "ikev2_priv.h"
 #include "unit_common.h"
@@ -1006,6 +1008,101 @@ test_certs_rfc4754(void)
 	CU_ASSERT_STRING_EQUAL(up_sa(&A)->peer_id, "site2.hubsec.test");
 	CU_ASSERT_STRING_EQUAL(up_sa(&A)->peer_auth, "ECDSA");
 	check_pairs();
+	teardown();
+}
+
+/* One malformed CERT/AUTH case for pki_verify(): refused with a reason containing want. */
+static void
+pki_refuses(struct ike_sa *sa, const uint8_t *cert, size_t cert_len, const char *id,
+	uint8_t method, const uint8_t *auth, size_t auth_len, const char *want)
+{
+	static const uint8_t octets[64] = { 1 };
+	struct hs_ike_msg m;
+	struct hs_ike_pl idp = { .type = HS_IKE_PL_IDI }, authp = { .type = HS_IKE_PL_AUTH };
+	char why[256] = "";
+
+	hs_ike_msg_init(&m, &(struct hs_ike_hdr){ .exchange = HS_IKE_AUTH });
+	if (cert != NULL) {
+		struct hs_ike_pl *c = hs_ike_msg_add(&m, HS_IKE_PL_CERT);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+		c->u.cert.type = HS_IKE_CERT_X509_SIG;
+		c->u.cert.data = cert;
+		c->u.cert.len = (uint16_t)cert_len;
+	}
+	idp.u.id.type = HS_IKE_ID_FQDN;
+	idp.u.id.data = (const uint8_t *)id;
+	idp.u.id.len = (uint16_t)strlen(id);
+	snprintf(sa->peer_id, sizeof(sa->peer_id), "%s", id);
+	authp.u.auth.type = method;
+	authp.u.auth.data = auth;
+	authp.u.auth.len = (uint16_t)auth_len;
+	CU_ASSERT_EQUAL(pki_verify(sa, &m, &idp, &authp, octets, sizeof(octets), why, sizeof(why)),
+		-EACCES);
+	if (strstr(why, want) == NULL)
+		fprintf(stderr, "\nwanted \"%s\", got \"%s\"\n", want, why);
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, want));
+}
+
+/* Malformed certificates and AUTH data from a peer: refused with a reason, no crash. */
+static void
+test_certs_malformed(void)
+{
+	const struct cert_side a = { "site1-ec", "ecdsa-sig", "dn", NULL, false };
+	const struct cert_side b = { "site2-ec", "ecdsa-sig", "dn", NULL, false };
+	/* ecdsa-with-SHA256 (RFC 7427 Appendix A) and a signature that is not one. */
+	static const uint8_t algid_sig[] = { 12, 0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce,
+		0x3d, 0x04, 0x03, 0x02, 0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01 };
+	static const uint8_t unknown_algid[] = { 4, 0x30, 0x02, 0x05, 0x00, 0xaa, 0xbb };
+	static const uint8_t garbage[96] = { 0x30, 0x82, 0xff, 0xff };
+	static const uint8_t short_auth[] = { 5, 1, 2 }, zero_len[] = { 0, 1, 2, 3 };
+	uint8_t der[4096], *p = der;
+	char path[512];
+	struct ike_sa *sa;
+	FILE *f;
+	X509 *x;
+	int n;
+
+	setup_certs(&a, &b);
+	expect_up("C=CH, O=hubsec test, CN=site2.hubsec.test",
+		"C=CH, O=hubsec test, CN=site1.hubsec.test");
+	sa = up_sa(&A);
+	snprintf(path, sizeof(path), "%s/site2-ec.pem", hs_test_pki_dir());
+	f = fopen(path, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	x = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+	n = i2d_X509(x, NULL);
+	CU_ASSERT_TRUE_FATAL(n > 0 && n <= (int)sizeof(der));
+	i2d_X509(x, &p);
+	X509_free(x);
+	pki_refuses(sa, NULL, 0, "site2.hubsec.test", HS_IKE_AUTH_DIGITAL_SIG, algid_sig,
+		sizeof(algid_sig), "no X.509 certificate");
+	pki_refuses(sa, garbage, 40, "site2.hubsec.test", HS_IKE_AUTH_DIGITAL_SIG, algid_sig,
+		sizeof(algid_sig), "no X.509 certificate");
+	pki_refuses(sa, der, (size_t)n - 1, "site2.hubsec.test", HS_IKE_AUTH_DIGITAL_SIG,
+		algid_sig, sizeof(algid_sig), "no X.509 certificate");
+	pki_refuses(sa, der, (size_t)n, "site9.hubsec.test", HS_IKE_AUTH_DIGITAL_SIG, algid_sig,
+		sizeof(algid_sig), "is not in its certificate");
+	pki_refuses(sa, der, (size_t)n, "site2.hubsec.test", HS_IKE_AUTH_DIGITAL_SIG, short_auth,
+		1, "malformed RFC 7427 AUTH data");
+	pki_refuses(sa, der, (size_t)n, "site2.hubsec.test", HS_IKE_AUTH_DIGITAL_SIG, zero_len,
+		sizeof(zero_len), "malformed RFC 7427 AUTH data");
+	pki_refuses(sa, der, (size_t)n, "site2.hubsec.test", HS_IKE_AUTH_DIGITAL_SIG, short_auth,
+		sizeof(short_auth), "malformed RFC 7427 AUTH data");
+	pki_refuses(sa, der, (size_t)n, "site2.hubsec.test", HS_IKE_AUTH_DIGITAL_SIG,
+		unknown_algid, sizeof(unknown_algid), "not one we accept");
+	pki_refuses(sa, der, (size_t)n, "site2.hubsec.test", HS_IKE_AUTH_DIGITAL_SIG, algid_sig,
+		sizeof(algid_sig), "signature does not verify");
+	pki_refuses(sa, der, (size_t)n, "site2.hubsec.test", HS_IKE_AUTH_ECDSA_256, garbage, 63,
+		"does not fit its certificate's key");
+	pki_refuses(sa, der, (size_t)n, "site2.hubsec.test", HS_IKE_AUTH_ECDSA_256, garbage, 64,
+		"signature does not verify");
+	pki_refuses(sa, der, (size_t)n, "site2.hubsec.test", HS_IKE_AUTH_ECDSA_384, garbage, 96,
+		"does not fit its certificate's key");
+	pki_refuses(sa, der, (size_t)n, "site2.hubsec.test", HS_IKE_AUTH_RSA_SIG, garbage, 40,
+		"RFC 7427 digital signatures and RFC 4754 ECDSA are built");
 	teardown();
 }
 
@@ -2004,6 +2101,7 @@ main(void)
 	CU_add_test(s, "certificates: RSA and a chain, FQDN/email IDs", test_certs_rsa_chain);
 	CU_add_test(s, "certificates: RFC 4754 ECDSA without RFC 7427", test_certs_rfc4754);
 	CU_add_test(s, "certificates and PSK branches on one suite", test_certs_and_psk);
+	CU_add_test(s, "certificates: malformed CERT and AUTH data", test_certs_malformed);
 	CU_add_test(s, "certificates: bad CA, ID, policy refused", test_certs_refused);
 	return hs_test_run();
 }
